@@ -1,0 +1,1 @@
+"""Small shared building blocks: clock, identifiers, API errors, pagination tokens."""

@@ -1,0 +1,1 @@
+"""The SSM domain, one package per feature; no HTTP, no threads."""

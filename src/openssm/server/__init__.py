@@ -1,0 +1,1 @@
+"""The HTTP server: routes, the request gateway, authentication and the process lifespan."""

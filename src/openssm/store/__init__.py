@@ -1,0 +1,1 @@
+"""Durable state: the database engine, the schema, migrations and work claims."""

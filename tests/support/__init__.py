@@ -1,0 +1,1 @@
+"""Test support: database backends, a real server process, boto3 clients."""
