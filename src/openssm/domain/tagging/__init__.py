@@ -1,0 +1,1 @@
+"""Resource tags: the tag APIs and the tag queries other features use."""
