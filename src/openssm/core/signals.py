@@ -43,9 +43,13 @@ class Notifier:
         """A lasting subscription: the event stays set until its owner clears it, so a
         notification that arrives while the owner is busy is not lost."""
         event = asyncio.Event()
+        self.attach(topic, event)
+        return event
+
+    def attach(self, topic: str, event: asyncio.Event) -> None:
+        """Set `event` whenever `topic` is notified (one event may listen to several topics)."""
         with self._lock:
             self._events.setdefault(topic, set()).add(event)
-        return event
 
     def unsubscribe(self, topic: str, event: asyncio.Event) -> None:
         with self._lock:

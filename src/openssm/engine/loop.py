@@ -1,6 +1,6 @@
 """Runs a worker's passes: again at once while it finds work, else after a wake-up or the interval.
 
-A worker exposes `name`, `topic` (the notifier topic that wakes it) and `async run_once()`
+A worker exposes `name`, `topics` (the notifier topics that wake it) and `async run_once()`
 returning True when it did something. Errors are logged and the loop goes on.
 """
 
@@ -17,7 +17,7 @@ log = logging.getLogger("openssm.worker")
 
 class Worker(Protocol):
     name: str
-    topic: str
+    topics: tuple[str, ...]
 
     async def run_once(self) -> bool: ...
 
@@ -35,16 +35,19 @@ class WorkerLoop:
 
     async def stop(self) -> None:
         self._stopping.set()
-        self._notifier.notify(self.worker.topic)
+        self._notifier.notify(self.worker.topics[0])
         if self._task is not None:
             await self._task
 
     async def _run(self) -> None:
-        wake = self._notifier.subscribe(self.worker.topic)
+        wake = asyncio.Event()
+        for topic in self.worker.topics:
+            self._notifier.attach(topic, wake)
         try:
             await self._passes(wake)
         finally:
-            self._notifier.unsubscribe(self.worker.topic, wake)
+            for topic in self.worker.topics:
+                self._notifier.unsubscribe(topic, wake)
 
     async def _passes(self, wake: asyncio.Event) -> None:
         while not self._stopping.is_set():

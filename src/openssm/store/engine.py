@@ -53,6 +53,18 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+_AFTER_COMMIT = "openssm_after_commit"
+
+
+def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+    """Run `callback` after the transaction of `conn` commits (e.g. wake a worker that must see
+    the new rows); dropped if it rolls back. Only transactions opened by `Database.begin`."""
+    callbacks = conn.info.get(_AFTER_COMMIT)
+    if callbacks is None:
+        raise RuntimeError("after_commit needs a transaction opened by Database.begin()")
+    callbacks.append(callback)
+
+
 class Database:
     """One database and the executor its blocking calls run on."""
 
@@ -81,9 +93,17 @@ class Database:
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
+        """A transaction: committed when the block ends, rolled back if it raises. Callbacks
+        registered with `after_commit` run once the commit succeeded."""
+        callbacks: list[Callable[[], None]] = []
         with self.engine.begin() as connection:
-            yield connection
+            connection.info[_AFTER_COMMIT] = callbacks
+            try:
+                yield connection
+            finally:
+                connection.info.pop(_AFTER_COMMIT, None)
+        for callback in callbacks:
+            callback()
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking database work on the database executor."""

@@ -40,4 +40,4 @@ class UtcDateTime(TypeDecorator[datetime]):
         return result
 
 
-Json = JSON
+Json = JSON(none_as_null=True)

@@ -15,8 +15,10 @@ commands = Table(
     Column("document_version", String(16), nullable=False),  # as requested ($DEFAULT, $LATEST, n)
     Column("resolved_document_version", String(16), nullable=False),
     Column("document_content", Json, nullable=False),  # the document sent to nodes (JSON object)
+    Column("platform_types", Json, nullable=False),  # the document's platform types
     Column("comment", String(100), nullable=False, default=""),
-    Column("parameters", Json, nullable=False),  # name -> list of strings, as given
+    Column("parameters", Json, nullable=False),  # name -> list of strings, as given (echoed)
+    Column("resolved_parameters", Json, nullable=False),  # validated, defaults filled (sent to nodes)
     Column("instance_ids", Json, nullable=False),  # as given (empty with Targets)
     Column("targets", Json, nullable=False),  # as given, caller's key spelling kept
     Column("requested_date", UtcDateTime, nullable=False),

@@ -1,0 +1,1 @@
+"""Run Command: commands, their invocations on nodes, plugin results, status roll-ups."""
