@@ -47,16 +47,20 @@ class ServiceCodec:
             raw = {}
         return validate_input(self.inputs, operation.input_shape, raw)
 
-    def result(self, operation: OperationModel, result: dict[str, Any] | None) -> Response:
+    def result(
+        self, operation: OperationModel, result: dict[str, Any] | None, request_id: str = ""
+    ) -> Response:
         body = self.outputs.serialize(operation.output_shape, result)
         return Response(200, [("content-type", self.content_type)], body)
 
-    def error(self, error: ApiError) -> Response:
+    def error(self, error: ApiError, request_id: str = "") -> Response:
         status = error.status or self.spec.error_status(error.code)
         headers = [("content-type", self.content_type)]
         if self.query_compatible:
+            # botocore takes the code from this header (`<Query code>;<fault>`) and finds the
+            # modeled exception by the shape's `error.code` (test_cloudwatch_errors_map_to_modeled_exceptions).
             fault = "Receiver" if status >= 500 else "Sender"
-            headers.append(("x-amzn-query-error", f"{error.code};{fault}"))
+            headers.append(("x-amzn-query-error", f"{self.spec.query_error_code(error.code)};{fault}"))
         return Response(status, headers, error_body(error.code, error.message))
 
 

@@ -10,6 +10,7 @@ members are omitted.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,14 +20,28 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 Converter = Callable[[Any], Any]
 
+
+def _utc(value: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken to be UTC already (never the server's local time)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def iso8601(value: datetime) -> str:
     """`2026-11-25T20:49:16.123Z`, the form SSM uses in its string date fields."""
-    value = value.astimezone(UTC)
+    value = _utc(value)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def epoch_seconds(value: datetime) -> float:
-    return round(value.timestamp(), 3)
+    """Epoch seconds with milliseconds, as AWS JSON services send timestamps (`1557593493.483`)."""
+    return round(_utc(value).timestamp(), 3)
+
+
+def _double(value: Any) -> Any:
+    """Non-finite doubles as the strings SDKs read (JSON has no literal for them)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
 
 
 def _identity(value: Any) -> Any:
@@ -34,13 +49,14 @@ def _identity(value: Any) -> Any:
 
 
 class OutputCompiler:
-    """Compiles one converter per shape; recursive shapes are handled lazily."""
+    """Compiles one converter per shape of one service model; recursive shapes are handled lazily.
+    Shapes are keyed by name (botocore makes a new `Shape` object at every resolution)."""
 
     def __init__(self) -> None:
-        self._cache: dict[int, Converter] = {}
+        self._cache: dict[str, Converter] = {}
 
     def converter(self, shape: Shape) -> Converter:
-        key = id(shape)
+        key = shape.name
         found = self._cache.get(key)
         if found is not None:
             return found
@@ -79,6 +95,8 @@ class OutputCompiler:
             return lambda value: base64.b64encode(value).decode() if isinstance(value, bytes) else value
         if kind == "string":
             return lambda value: iso8601(value) if isinstance(value, datetime) else value
+        if kind in ("double", "float"):
+            return _double
         return _identity
 
     def serialize(self, shape: Shape | None, result: dict[str, Any] | None) -> bytes:

@@ -20,6 +20,19 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 _MODELS = resources.files("openssm.protocol") / "models"
 
+QUERY_PROTOCOL_ERRORS = {
+    "ValidationException": "ValidationError",
+    "SerializationException": "MalformedQueryString",
+    "UnknownOperationException": "InvalidAction",
+    "MissingAuthenticationTokenException": "MissingAuthenticationToken",
+    "IncompleteSignatureException": "IncompleteSignature",
+    "UnrecognizedClientException": "InvalidClientTokenId",
+    "InvalidSignatureException": "SignatureDoesNotMatch",
+    "AccessDeniedException": "AccessDenied",
+    "InternalServerError": "InternalFailure",
+}
+"""Protocol-level errors as the Query protocol names them (the JSON names are the keys)."""
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -41,6 +54,17 @@ class ServiceSpec:
         except Exception:
             return None
         return shape if shape.metadata.get("exception") else None
+
+    def query_error_code(self, code: str) -> str:
+        """The code Query-protocol clients know an error by (also sent in `x-amzn-query-error` by
+        `awsQueryCompatible` JSON services): the modeled shape's `error.code` (CloudWatch's
+        `InvalidParameterValueException` is `InvalidParameterValue`), or the Query name of a
+        protocol-level error (`ValidationException` is `ValidationError`)."""
+        shape = self.error_shape(code)
+        if shape is not None:
+            wire: str = shape.metadata.get("error", {}).get("code") or code
+            return wire
+        return QUERY_PROTOCOL_ERRORS.get(code, code)
 
     def error_status(self, code: str) -> int:
         shape = self.error_shape(code)

@@ -1,57 +1,80 @@
-"""Input validation and typing, walking the model's shapes.
+"""Input validation and typing, walking the model's shapes, worded as AWS (Coral) words it.
 
-For every input member: type, required, min/max length or count, numeric range, enum and pattern.
-Constraint violations are gathered and reported the way AWS (Coral) words them:
+A value of the wrong JSON type is a `SerializationException` with Coral's message (`Start of list
+found where not expected`, `class java.lang.String can not be converted to an Integer`, …).
+Constraint violations (required, length/count, range, pattern, enum) are gathered, at most 10, into
+one `ValidationException`:
 `2 validation errors detected: Value 'x' at 'maxConcurrency' failed to satisfy constraint: …; …`.
-A value of the wrong JSON type is a `SerializationException`, as on AWS. Timestamps (epoch
-seconds) become aware datetimes and blobs (base64) bytes; members not in the model are dropped.
+(Scalar typing and its SerializationException wordings are in `scalars.py`.)
 
-Validators are compiled once per shape into closures, so the hot path does no model look-ups.
+Paths are the members' names with a lower-case first letter; a list element is `targets.1.member`,
+a map value `parameters.<key>.member`. A constraint on the elements of a list (or on the keys or
+values of a map) is reported once, at the collection, with the whole collection as the value and
+every constraint of the element shape: `Value '[i-1]' at 'instanceIds' failed to satisfy
+constraint: Member must satisfy constraint: [Member must have length less than or equal to 19, …]`
+(`Map keys must satisfy constraint: […]`, `Map value must satisfy constraint: […]`). A value of a
+`sensitive` shape is not echoed: `Value at 'value' failed to satisfy constraint: …`. Patterns are
+Java regular expressions matched against the whole value (`openssm.protocol.patterns`).
+Sources of these wordings: docs/protocol.md; checked by tests/unit/protocol/test_validation.py.
+
+Timestamps (epoch seconds; ISO 8601 strings too, which the Query protocol sends) become aware
+datetimes and blobs (base64) bytes; members not in the model and null members are dropped.
+Validators are compiled once per shape into closures.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import regex
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from openssm.core.errors import ApiError
+from openssm.protocol.patterns import compile_java
+from openssm.protocol.scalars import SerializationError, converter, unexpected
 
 Validator = Callable[[Any, str, list[str]], Any]
+"""(raw value, path, violations) -> typed value; appends violations, raises SerializationError."""
 
+Check = tuple[str, Callable[[Any], bool]]
+"""(constraint as AWS words it, does a typed value satisfy it?)"""
 
-class SerializationError(ApiError):
-    def __init__(self, message: str) -> None:
-        super().__init__("SerializationException", message)
+MAX_REPORTED = 10  # Coral reports at most ten violations
 
 
 def describe_value(value: Any) -> str:
-    """A value as Coral prints it inside `Value '…'`."""
+    """A value as Coral prints it inside `Value '…'` (Java's `toString`)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(describe_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={describe_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bytes):
+        return f"java.nio.HeapByteBuffer[pos=0 lim={len(value)} cap={len(value)}]"
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
 
 
-def _violation(value: Any, path: str, constraint: str) -> str:
-    shown = "null" if value is None else f"'{describe_value(value)}'"
-    return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
+def _violation(value: Any, path: str, constraint: str, hidden: bool = False) -> str:
+    """One violation; a `sensitive` value is never echoed (`Value at 'value' …`, as SSM does)."""
+    if value is None:
+        shown = "Value null"
+    elif hidden:
+        shown = "Value"
+    else:
+        shown = f"Value '{describe_value(value)}'"
+    return f"{shown} at '{path}' failed to satisfy constraint: {constraint}"
 
 
 def format_violations(errors: list[str]) -> str:
-    count = len(errors)
-    noun = "error" if count == 1 else "errors"
-    return f"{count} validation {noun} detected: " + "; ".join(errors)
+    errors = errors[:MAX_REPORTED]
+    noun = "error" if len(errors) == 1 else "errors"
+    return f"{len(errors)} validation {noun} detected: " + "; ".join(errors)
 
 
 def _wire_name(member: str) -> str:
@@ -62,15 +85,109 @@ def _join(path: str, member: str) -> str:
     return f"{path}.{_wire_name(member)}" if path else _wire_name(member)
 
 
+def own_checks(shape: Shape) -> tuple[Check, ...]:
+    """The constraints on a shape's own value, in the order AWS lists them."""
+    meta = shape.metadata
+    low, high = meta.get("min"), meta.get("max")
+    checks: list[Check] = []
+    kind = shape.type_name
+    if kind in ("integer", "long", "double", "float"):
+        show: Callable[[Any], Any] = float if kind in ("double", "float") else int
+        if high is not None:
+            checks.append((f"Member must have value less than or equal to {show(high)}", lambda v: v <= high))
+        if low is not None:
+            checks.append(
+                (f"Member must have value greater than or equal to {show(low)}", lambda v: v >= low)
+            )
+        return tuple(checks)
+    if kind not in ("string", "blob", "list", "map"):
+        return ()
+    if high is not None:
+        checks.append((f"Member must have length less than or equal to {high}", lambda v: len(v) <= high))
+    if low is not None:
+        checks.append((f"Member must have length greater than or equal to {low}", lambda v: len(v) >= low))
+    pattern = meta.get("pattern")
+    if pattern is not None and kind == "string":
+        compiled = compile_java(pattern)
+        text = f"Member must satisfy regular expression pattern: {pattern}"
+        checks.append((text, lambda v: compiled.fullmatch(v) is not None))
+    if kind == "string" and shape.enum:
+        allowed = frozenset(shape.enum)
+        enum_text = f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
+        checks.append((enum_text, allowed.__contains__))
+    return tuple(checks)
+
+
+def _sensitive(*shapes: Shape) -> bool:
+    return any(shape.metadata.get("sensitive") for shape in shapes)
+
+
+def _bracket(checks: tuple[Check, ...], *, nulls: bool = False) -> str:
+    texts = [text for text, _ in checks] + (["Member must not be null"] if nulls else [])
+    return "[" + ", ".join(texts) + "]"
+
+
+def _satisfies(checks: tuple[Check, ...]) -> Callable[[Any], bool]:
+    """One predicate for all the checks of an element (a null element satisfies none)."""
+    tests = tuple(test for _, test in checks)
+    if not tests:
+        return _not_null
+    if len(tests) == 1:
+        (test,) = tests
+        return lambda v: v is not None and test(v)
+    return lambda v: v is not None and all(test(v) for test in tests)
+
+
+def _not_null(value: Any) -> bool:
+    return value is not None
+
+
+def _nested(shape: Shape) -> bool:
+    """Can a value of this shape hold violations of its own (so its elements need their paths)?"""
+    return shape.type_name in ("structure", "list", "map")
+
+
 class InputCompiler:
-    """Compiles and caches one validator per shape (recursive shapes included)."""
+    """Compiles and caches one validator per shape of one service model (recursive shapes included).
+
+    Shapes are told apart by name: botocore builds a new `Shape` object at every resolution, so
+    neither identity nor `id()` names a shape (a recursive shape is new at every level).
+
+    `validator(shape)` checks a value against the shape and its own constraints; `_convert(shape)`
+    types the value and checks what lies inside it (members, elements), but not its own constraints:
+    a collection reports those of its elements itself, worded for the collection.
+    """
 
     def __init__(self) -> None:
-        self._cache: dict[int, Validator] = {}
+        self._validators: dict[str, Validator] = {}
+        self._converters: dict[str, Validator] = {}
 
     def validator(self, shape: Shape) -> Validator:
-        key = id(shape)
-        found = self._cache.get(key)
+        def build() -> Validator:
+            convert = self._converter(shape)
+            checks = own_checks(shape)
+            hidden = _sensitive(shape)
+            if not checks:
+                return convert
+
+            def check(value: Any, path: str, errors: list[str]) -> Any:
+                typed = convert(value, path, errors)
+                for text, test in checks:
+                    if not test(typed):
+                        errors.append(_violation(typed, path, text, hidden))
+                return typed
+
+            return check
+
+        return self._cached(self._validators, shape, build)
+
+    def _converter(self, shape: Shape) -> Validator:
+        return self._cached(self._converters, shape, lambda: self._compile(shape))
+
+    @staticmethod
+    def _cached(cache: dict[str, Validator], shape: Shape, build: Callable[[], Validator]) -> Validator:
+        key = shape.name
+        found = cache.get(key)
         if found is not None:
             return found
         holder: list[Validator] = []
@@ -78,181 +195,98 @@ class InputCompiler:
         def deferred(value: Any, path: str, errors: list[str]) -> Any:
             return holder[0](value, path, errors)
 
-        self._cache[key] = deferred  # breaks cycles of recursive shapes
-        compiled = self._compile(shape)
+        cache[key] = deferred  # breaks the cycles of recursive shapes
+        compiled = build()
         holder.append(compiled)
-        self._cache[key] = compiled
+        cache[key] = compiled
         return compiled
 
     def _compile(self, shape: Shape) -> Validator:
-        kind = shape.type_name
-        if kind == "structure":
-            assert isinstance(shape, StructureShape)
+        if isinstance(shape, StructureShape):
             return self._structure(shape)
-        if kind == "list":
-            assert isinstance(shape, ListShape)
+        if isinstance(shape, ListShape):
             return self._list(shape)
-        if kind == "map":
-            assert isinstance(shape, MapShape)
+        if isinstance(shape, MapShape):
             return self._map(shape)
-        if kind == "string":
-            return _string(shape)
-        if kind in ("integer", "long"):
-            return _integer(shape)
-        if kind in ("double", "float"):
-            return _number(shape)
-        if kind == "boolean":
-            return _boolean
-        if kind == "timestamp":
-            return _timestamp
-        if kind == "blob":
-            return _blob(shape)
-        raise NotImplementedError(f"shape type {kind}")
+        return converter(shape.type_name)
 
     def _structure(self, shape: StructureShape) -> Validator:
-        required = tuple(shape.required_members)
-        members = {name: self.validator(member) for name, member in shape.members.items()}
+        required = frozenset(shape.required_members)
+        members = [(name, _wire_name(name), self.validator(member)) for name, member in shape.members.items()]
 
         def check(value: Any, path: str, errors: list[str]) -> Any:
             if not isinstance(value, dict):
-                raise SerializationError(f"Expected a structure at '{path or shape.name}'")
+                if isinstance(value, list):
+                    raise unexpected(value, "")
+                raise SerializationError("Expected null")
             out: dict[str, Any] = {}
-            for name in required:
-                if value.get(name) is None:
-                    errors.append(_violation(None, _join(path, name), "Member must not be null"))
-            for name, item in value.items():
-                validate = members.get(name)
-                if validate is None or item is None:
+            for name, wire, validate in members:
+                item = value.get(name)
+                if item is None:
+                    if name in required:
+                        errors.append(_violation(None, _join(path, name), "Member must not be null"))
                     continue
-                out[name] = validate(item, _join(path, name), errors)
+                out[name] = validate(item, f"{path}.{wire}" if path else wire, errors)
             return out
 
         return check
 
     def _list(self, shape: ListShape) -> Validator:
-        member = self.validator(shape.member)
-        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        convert = self._converter(shape.member)
+        checks = own_checks(shape.member)
+        satisfied = _satisfies(checks)
+        nested = _nested(shape.member)
+        hidden = _sensitive(shape, shape.member)
 
         def check(value: Any, path: str, errors: list[str]) -> Any:
             if not isinstance(value, list):
-                raise SerializationError(f"Expected a list at '{path}'")
-            _check_length(value, len(value), low, high, path, errors)
-            return [member(item, f"{path}.{i}.member", errors) for i, item in enumerate(value, 1)]
+                if isinstance(value, dict):
+                    raise unexpected(value, "")
+                raise SerializationError("Expected list or null")
+            if nested:
+                typed = [
+                    None if item is None else convert(item, f"{path}.{i}.member", errors)
+                    for i, item in enumerate(value, 1)
+                ]
+            else:
+                typed = [None if item is None else convert(item, path, errors) for item in value]
+            if not all(map(satisfied, typed)):
+                bracket = _bracket(checks, nulls=None in typed)
+                errors.append(_violation(typed, path, f"Member must satisfy constraint: {bracket}", hidden))
+            return typed
 
         return check
 
     def _map(self, shape: MapShape) -> Validator:
-        key_check = self.validator(shape.key)
-        value_check = self.validator(shape.value)
-        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        convert_key = self._converter(shape.key)
+        key_checks = own_checks(shape.key)
+        convert_value = self._converter(shape.value)
+        value_checks = own_checks(shape.value)
+        keys_satisfied, values_satisfied = _satisfies(key_checks), _satisfies(value_checks)
+        keys_constraint = f"Map keys must satisfy constraint: {_bracket(key_checks)}"
+        hidden = _sensitive(shape, shape.key, shape.value)
 
         def check(value: Any, path: str, errors: list[str]) -> Any:
             if not isinstance(value, dict):
-                raise SerializationError(f"Expected a map at '{path}'")
-            _check_length(value, len(value), low, high, path, errors)
-            out = {}
-            for k, v in value.items():
-                out[key_check(k, f"{path}.key", errors)] = value_check(v, f"{path}.{k}.member", errors)
-            return out
+                if isinstance(value, list):
+                    raise unexpected(value, "")
+                raise SerializationError("Expected map or null")
+            typed = {
+                convert_key(k, path, errors): (
+                    None if v is None else convert_value(v, f"{path}.{k}.member", errors)
+                )
+                for k, v in value.items()
+            }
+            if not all(map(keys_satisfied, typed)):
+                errors.append(_violation(typed, path, keys_constraint, hidden))
+            if not all(map(values_satisfied, typed.values())):
+                bracket = _bracket(value_checks, nulls=None in typed.values())
+                errors.append(
+                    _violation(typed, path, f"Map value must satisfy constraint: {bracket}", hidden)
+                )
+            return typed
 
         return check
-
-
-def _check_length(value: Any, size: int, low: Any, high: Any, path: str, errors: list[str]) -> None:
-    if low is not None and size < low:
-        errors.append(_violation(value, path, f"Member must have length greater than or equal to {low}"))
-    if high is not None and size > high:
-        errors.append(_violation(value, path, f"Member must have length less than or equal to {high}"))
-
-
-def _string(shape: Shape) -> Validator:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    enum = shape.enum or None
-    enum_set = frozenset(enum) if enum else None
-    enum_text = "[" + ", ".join(enum) + "]" if enum else ""
-    pattern_text = shape.metadata.get("pattern")
-    pattern = regex.compile(pattern_text) if pattern_text else None
-
-    def check(value: Any, path: str, errors: list[str]) -> Any:
-        if not isinstance(value, str):
-            raise SerializationError(f"Expected a string at '{path}'")
-        _check_length(value, len(value), low, high, path, errors)
-        if enum_set is not None and value not in enum_set:
-            errors.append(_violation(value, path, f"Member must satisfy enum value set: {enum_text}"))
-        if pattern is not None and pattern.search(value) is None:
-            errors.append(
-                _violation(value, path, f"Member must satisfy regular expression pattern: {pattern_text}")
-            )
-        return value
-
-    return check
-
-
-def _range(value: Any, low: Any, high: Any, path: str, errors: list[str]) -> None:
-    if low is not None and value < low:
-        errors.append(_violation(value, path, f"Member must have value greater than or equal to {low}"))
-    if high is not None and value > high:
-        errors.append(_violation(value, path, f"Member must have value less than or equal to {high}"))
-
-
-def _integer(shape: Shape) -> Validator:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-
-    def check(value: Any, path: str, errors: list[str]) -> Any:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise SerializationError(f"Expected an integer at '{path}'")
-        _range(value, low, high, path, errors)
-        return value
-
-    return check
-
-
-def _number(shape: Shape) -> Validator:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-
-    def check(value: Any, path: str, errors: list[str]) -> Any:
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise SerializationError(f"Expected a number at '{path}'")
-        _range(value, low, high, path, errors)
-        return float(value)
-
-    return check
-
-
-def _boolean(value: Any, path: str, errors: list[str]) -> Any:
-    if not isinstance(value, bool):
-        raise SerializationError(f"Expected a boolean at '{path}'")
-    return value
-
-
-def _timestamp(value: Any, path: str, errors: list[str]) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise SerializationError(f"Expected a timestamp at '{path}'") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise SerializationError(f"Expected a timestamp at '{path}'")
-
-
-def _blob(shape: Shape) -> Validator:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-
-    def check(value: Any, path: str, errors: list[str]) -> Any:
-        if not isinstance(value, str):
-            raise SerializationError(f"Expected base64 data at '{path}'")
-        try:
-            data = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise SerializationError(f"Invalid base64 data at '{path}'") from None
-        _check_length(value, len(data), low, high, path, errors)
-        return data
-
-    return check
 
 
 def validate_input(compiler: InputCompiler, shape: Shape | None, body: Any) -> dict[str, Any]:
@@ -260,7 +294,10 @@ def validate_input(compiler: InputCompiler, shape: Shape | None, body: Any) -> d
     if shape is None:
         return {}
     errors: list[str] = []
-    value = compiler.validator(shape)(body, "", errors)
+    try:
+        value = compiler.validator(shape)(body, "", errors)
+    except RecursionError:  # a recursive shape (e.g. OpsAggregator) nested absurdly deep
+        raise SerializationError("The request is nested too deeply.") from None
     if errors:
         raise ApiError("ValidationException", format_violations(errors))
     result: dict[str, Any] = value

@@ -7,6 +7,7 @@ an API call gets a JSON error, never an HTML page.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 
 import orjson
@@ -40,10 +41,12 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def _json_error(status: int, code: str, message: str) -> Response:
+    """An AWS JSON error for a request that never reached the gateway (it carries a request id too)."""
     return Response(
         orjson.dumps({"__type": code, "message": message}),
         status_code=status,
         media_type="application/x-amz-json-1.1",
+        headers={"x-amzn-requestid": str(uuid.uuid4())},
     )
 
 

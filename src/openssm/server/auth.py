@@ -8,13 +8,15 @@ refused at once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from openssm.core.clock import Clock
 from openssm.core.context import Principal
-from openssm.core.errors import ApiError
 from openssm.protocol import sigv4
+
+log = logging.getLogger("openssm.auth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,13 @@ class Authenticator:
         self._default = default_principal
         self._disabled = disabled
         self._node_lookup: NodeCredentialLookup | None = None
+        if disabled:
+            log.warning(
+                "SigV4 authentication is DISABLED (--dev-disable-auth): every request without a node token "
+                "acts as %s in account %s. Never run like this outside development.",
+                default_principal.access_key_id,
+                default_principal.account_id,
+            )
 
     def set_node_lookup(self, lookup: NodeCredentialLookup) -> None:
         self._node_lookup = lookup
@@ -53,23 +62,15 @@ class Authenticator:
         token = request.headers.get("x-amz-security-token")
         if self._disabled and not token:
             return self._default
-        header = request.headers.get("authorization")
-        if not header:
-            raise sigv4.missing_auth()
+        auth, amz_date = sigv4.check_request(request, self._clock.now(), signing_name)
         credential: Credential | None
         if token:
             if self._node_lookup is None:
-                raise ApiError("UnrecognizedClientException", "The security token included in the request is invalid.")
-            access_key = sigv4.parse_authorization(header).access_key_id
-            credential = await run_blocking(self._node_lookup, access_key, token)
+                raise sigv4.unrecognized_client()
+            credential = await run_blocking(self._node_lookup, auth.access_key_id, token)
         else:
-            access_key = sigv4.parse_authorization(header).access_key_id
-            credential = self._users.get(access_key)
-        found = credential
-
-        def lookup(key: str) -> str | None:
-            return found.secret_access_key if found is not None and key == access_key else None
-
-        sigv4.verify(request, lookup, self._clock.now(), signing_name)
-        assert found is not None
-        return found.principal
+            credential = self._users.get(auth.access_key_id)
+        if credential is None:
+            raise sigv4.unrecognized_client()
+        sigv4.check_signature(request, auth, amz_date, credential.secret_access_key)
+        return credential.principal

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from openssm.core.clock import Clock
@@ -18,12 +18,15 @@ from openssm.core.context import ANONYMOUS, Principal, RequestContext
 from openssm.core.errors import ApiError
 from openssm.protocol import registry as reg
 from openssm.protocol.json_protocol import Response, ServiceCodec, split_target
+from openssm.protocol.query_protocol import QueryCodec
 from openssm.protocol.sigv4 import SignedRequest
 from openssm.protocol.spec import ServiceSpec
 from openssm.server.auth import Authenticator
 from openssm.store.engine import Database
 
 log = logging.getLogger("openssm.request")
+
+Codec = ServiceCodec | QueryCodec
 
 
 @dataclass
@@ -62,21 +65,42 @@ class Gateway:
         return self._codecs[spec.target_prefix]
 
     async def handle(self, request: SignedRequest) -> Response:
-        started = time.perf_counter()
-        request_id = str(uuid.uuid4())
         target = request.headers.get("x-amz-target", "")
         codec = self._codecs.get(target.partition(".")[0]) or next(iter(self._codecs.values()))
-        operation_name = target.partition(".")[2] or "-"
+
+        def resolve() -> tuple[ServiceCodec, str]:
+            spec, name = split_target(target, self._services)
+            return self._codecs[spec.target_prefix], name
+
+        return await self._serve(codec, target.partition(".")[2] or "-", request, resolve)
+
+    async def handle_query(self, codec: QueryCodec, request: SignedRequest) -> Response:
+        """A Query-protocol request (form-encoded `Action=`) for the service `codec` speaks."""
+
+        def resolve() -> tuple[QueryCodec, str]:
+            return codec, codec.action(request.body)
+
+        return await self._serve(codec, "-", request, resolve)
+
+    async def _serve(
+        self,
+        codec: Codec,
+        operation_name: str,
+        request: SignedRequest,
+        resolve: Callable[[], tuple[Codec, str]],
+    ) -> Response:
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
         try:
-            spec, operation_name = split_target(target, self._services)
-            codec = self._codecs[spec.target_prefix]
+            codec, operation_name = resolve()
             response = await self._dispatch(codec, operation_name, request, request_id)
         except ApiError as error:
-            response = codec.error(error)
+            response = codec.error(error, request_id)
         except Exception:
             log.exception("internal error in %s (request %s)", operation_name, request_id)
             response = codec.error(
-                ApiError("InternalServerError", "An internal error occurred. Request id " + request_id)
+                ApiError("InternalServerError", "An internal error occurred. Request id " + request_id),
+                request_id,
             )
         response.headers.append(("x-amzn-requestid", request_id))
         elapsed = time.perf_counter() - started
@@ -97,31 +121,29 @@ class Gateway:
         )
         return response
 
-    async def _dispatch(
-        self, codec: ServiceCodec, name: str, request: SignedRequest, request_id: str
-    ) -> Response:
+    async def _dispatch(self, codec: Codec, name: str, request: SignedRequest, request_id: str) -> Response:
         operation = codec.spec.operation(name)
         if operation is None:
             raise ApiError("UnknownOperationException", f"Unknown operation {name!r}.")
         handler = self._registry.lookup(codec.spec.name, name)
+        principal: Principal
+        if handler is not None and reg.ANONYMOUS in handler.callers:
+            principal = ANONYMOUS
+        else:
+            principal = await self._auth.authenticate(request, codec.spec.signing_name, self._db.run)
+            if handler is not None and principal.kind not in handler.callers:
+                raise ApiError(
+                    "AccessDeniedException",
+                    f"{principal.kind} credentials are not allowed to call {name}.",
+                )
+        # the model's input rules hold whether or not we serve the operation yet
+        params = codec.parse(operation, request.body)
         if handler is None:
-            await self._auth.authenticate(request, codec.spec.signing_name, self._db.run)
             raise ApiError(
                 "NotImplementedException",
                 f"openssm does not implement {codec.spec.name} {name} yet.",
                 status=501,
             )
-        principal: Principal
-        if reg.ANONYMOUS in handler.callers:
-            principal = ANONYMOUS
-        else:
-            principal = await self._auth.authenticate(request, codec.spec.signing_name, self._db.run)
-            if principal.kind not in handler.callers:
-                raise ApiError(
-                    "AccessDeniedException",
-                    f"{principal.kind} credentials are not allowed to call {name}.",
-                )
-        params = codec.parse(operation, request.body)
         ctx = RequestContext(
             request_id=request_id,
             operation=name,
@@ -133,4 +155,4 @@ class Gateway:
             result = await handler.call(ctx, params)
         else:
             result = await self._db.run(handler.call, ctx, params)
-        return codec.result(operation, result)
+        return codec.result(operation, result, request_id)
