@@ -62,6 +62,7 @@ class Settings:
         choices=("builtin", "cloudwatch", "alertmanager"),
     )
     alarm_poll_interval: float = _opt(10.0, "Seconds between polls of a remote alarm source.")
+    alarm_source_timeout: float = _opt(5.0, "Seconds a remote alarm source may take to answer a read.")
     cloudwatch_endpoint: str = _opt("", "Remote CloudWatch endpoint URL (alarm source cloudwatch).")
     cloudwatch_region: str = _opt("", "Region of the remote CloudWatch (default: --region).")
     cloudwatch_access_key_id: str = _opt("", "Access key for the remote CloudWatch (default: boto3's chain).")
@@ -113,18 +114,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         env = "OPENSSM_" + f.name.upper()
         help_text = f"{f.metadata['help']} [env {env}; default: {default}]"
         if "bool" in str(f.type):
-            parser.add_argument(
-                _flag(f.name), dest=f.name, action="store_true", default=None, help=help_text
-            )
+            parser.add_argument(_flag(f.name), dest=f.name, action="store_true", default=None, help=help_text)
         else:
             parser.add_argument(
                 _flag(f.name), dest=f.name, default=None, help=help_text, choices=f.metadata.get("choices")
             )
 
 
-def load(
-    args: argparse.Namespace | None = None, environ: dict[str, str] | None = None
-) -> Settings:
+def load(args: argparse.Namespace | None = None, environ: dict[str, str] | None = None) -> Settings:
     """Resolve the settings from every source, highest precedence last."""
     environ = dict(os.environ) if environ is None else environ
     values: dict[str, Any] = {}

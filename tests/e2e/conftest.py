@@ -26,7 +26,9 @@ def fleet_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="module")
-def fleet(fleet_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[AgentProcess]]:
+def fleet(
+    fleet_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[AgentProcess]]:
     """Three agents tagged Role=web (the first two) / Role=db (the third)."""
     base = tmp_path_factory.mktemp("agents")
     web = start_fleet(fleet_server, base / "web", 2, tags=[{"Key": "Role", "Value": "web"}])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -98,7 +100,8 @@ def test_cancel_stops_a_running_command(fleet_server, fleet, marker_dir: Path):
 def test_tag_targets_reach_only_the_tagged_nodes(fleet_server, fleet, marker_dir: Path):
     ssm = fleet_server.client()
     command_id = send(
-        ssm, [f"touch {marker_dir}/$(cat /proc/sys/kernel/random/uuid)"],
+        ssm,
+        [f"touch {marker_dir}/$(cat /proc/sys/kernel/random/uuid)"],
         Targets=[{"Key": "tag:Role", "Values": ["web"]}],
     )
     sent = ssm.list_commands(CommandId=command_id)["Commands"][0]
@@ -114,7 +117,11 @@ def test_targets_matching_nothing_succeed_with_no_instances_in_tag(fleet_server,
     ssm = fleet_server.client()
     command_id = send(ssm, ["true"], Targets=[{"Key": "tag:Role", "Values": ["nothing-has-this"]}])
     command = wait_command(ssm, command_id)
-    assert (command["Status"], command["StatusDetails"], command["TargetCount"]) == ("Success", "NoInstancesInTag", 0)
+    assert (command["Status"], command["StatusDetails"], command["TargetCount"]) == (
+        "Success",
+        "NoInstancesInTag",
+        0,
+    )
 
 
 def test_max_concurrency_one_never_overlaps(fleet_server, fleet, marker_dir: Path):
@@ -147,7 +154,9 @@ def test_max_errors_zero_stops_new_sends_and_terminates_the_rest(fleet_server, f
     )
     command = wait_command(ssm, command_id)
     assert (command["Status"], command["StatusDetails"], command["ErrorCount"]) == ("Failed", "Failed", 1)
-    details = sorted(i["StatusDetails"] for i in ssm.list_command_invocations(CommandId=command_id)["CommandInvocations"])
+    details = sorted(
+        i["StatusDetails"] for i in ssm.list_command_invocations(CommandId=command_id)["CommandInvocations"]
+    )
     assert details == ["Failed", "Terminated", "Terminated"]
     assert len(list(marker_dir.iterdir())) == 1
 
@@ -155,15 +164,57 @@ def test_max_errors_zero_stops_new_sends_and_terminates_the_rest(fleet_server, f
 def test_output_is_truncated_as_aws_does_and_kept_whole_on_the_server(fleet_server, fleet):
     ssm = fleet_server.client()
     node = fleet[2].instance_id
-    command_id = send(ssm, ["head -c 30000 /dev/zero | tr '\\0' 'a'", "head -c 9000 /dev/zero | tr '\\0' 'b' >&2"], InstanceIds=[node])
+    command_id = send(
+        ssm,
+        ["head -c 30000 /dev/zero | tr '\\0' 'a'", "head -c 9000 /dev/zero | tr '\\0' 'b' >&2"],
+        InstanceIds=[node],
+    )
     wait_command(ssm, command_id)
     result = invocation(ssm, command_id, node)
     assert result["StandardOutputContent"] == "a" * 23980 + "--output truncated--"
     assert result["StandardErrorContent"] == "b" * 7980 + "--output truncated--"
-    plugin = ssm.list_command_invocations(CommandId=command_id, Details=True)["CommandInvocations"][0]["CommandPlugins"][0]
+    plugin = ssm.list_command_invocations(CommandId=command_id, Details=True)["CommandInvocations"][0][
+        "CommandPlugins"
+    ][0]
     assert len(plugin["Output"]) <= 2500
     assert "---Output truncated---" in plugin["Output"]
     assert "---Error truncated----" in plugin["Output"]
+    env = fleet_server.cli_env()
+    whole = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openssm.cli.main",
+            "output",
+            "--command-id",
+            command_id,
+            "--instance-id",
+            node,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert whole.stdout == "a" * 30000
+    errors = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openssm.cli.main",
+            "output",
+            "--command-id",
+            command_id,
+            "--instance-id",
+            node,
+            "--stderr",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert errors.stdout == "b" * 9000
 
 
 def test_commands_and_invocations_page_with_filters(fleet_server, fleet):

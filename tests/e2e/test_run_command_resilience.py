@@ -38,13 +38,21 @@ def test_a_stopped_agent_gets_delivery_timed_out(own_server, own_fleet):
     ssm = own_server.client()
     stopped, running = own_fleet
     stopped.stop()
-    command_id = send(ssm, ["true"], InstanceIds=[stopped.instance_id, running.instance_id], TimeoutSeconds=30)
+    command_id = send(
+        ssm, ["true"], InstanceIds=[stopped.instance_id, running.instance_id], TimeoutSeconds=30
+    )
     command = wait_command(ssm, command_id, timeout=90)
     assert invocation(ssm, command_id, running.instance_id)["Status"] == "Success"
     late = invocation(ssm, command_id, stopped.instance_id)
-    assert (late["Status"], late["StatusDetails"], late["ResponseCode"]) == ("TimedOut", "DeliveryTimedOut", -1)
+    assert (late["Status"], late["StatusDetails"], late["ResponseCode"]) == (
+        "TimedOut",
+        "DeliveryTimedOut",
+        -1,
+    )
     assert (command["Status"], command["StatusDetails"], command["DeliveryTimedOutCount"]) == (
-        "TimedOut", "DeliveryTimedOut", 1,
+        "TimedOut",
+        "DeliveryTimedOut",
+        1,
     )
     stopped.start()
     time.sleep(3)
@@ -66,12 +74,16 @@ def test_an_agent_restarted_mid_command_never_runs_it_twice(own_server, own_flee
     assert runs.read_text() == "run\n"
 
 
-def test_a_server_restart_mid_rollout_loses_nothing_and_runs_nothing_twice(own_server, own_fleet, tmp_path: Path):
+def test_a_server_restart_mid_rollout_loses_nothing_and_runs_nothing_twice(
+    own_server, own_fleet, tmp_path: Path
+):
     ssm = own_server.client()
     runs = tmp_path / "runs"
     command_id = send(
-        ssm, [f"echo $(hostname)-$$ >> {runs}", "sleep 2"],
-        InstanceIds=[a.instance_id for a in own_fleet], MaxConcurrency="1",
+        ssm,
+        [f"echo $(hostname)-$$ >> {runs}", "sleep 2"],
+        InstanceIds=[a.instance_id for a in own_fleet],
+        MaxConcurrency="1",
     )
     wait_for(runs.exists, timeout=30, message="the first node to start")
     own_server.restart()
@@ -81,7 +93,9 @@ def test_a_server_restart_mid_rollout_loses_nothing_and_runs_nothing_twice(own_s
     assert len(runs.read_text().splitlines()) == 2
 
 
-def test_deregistering_a_node_ends_its_work_and_revokes_its_credentials(own_server, own_fleet, tmp_path: Path):
+def test_deregistering_a_node_ends_its_work_and_revokes_its_credentials(
+    own_server, own_fleet, tmp_path: Path
+):
     ssm = own_server.client()
     agent = own_fleet[0]
     started = tmp_path / "started"
@@ -92,7 +106,9 @@ def test_deregistering_a_node_ends_its_work_and_revokes_its_credentials(own_serv
     result = invocation(ssm, command_id, agent.instance_id)
     assert (result["Status"], result["StatusDetails"]) == ("Failed", "Undeliverable")
     assert command["Status"] == "Failed"
-    listed = ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": [agent.instance_id]}])
+    listed = ssm.describe_instance_information(
+        Filters=[{"Key": "InstanceIds", "Values": [agent.instance_id]}]
+    )
     assert listed["InstanceInformationList"] == []
     with pytest.raises(ssm.exceptions.InvalidInstanceId):
         send(ssm, ["true"], InstanceIds=[agent.instance_id])

@@ -28,12 +28,19 @@ class AgentProcess:
         result = subprocess.run(
             self._command(
                 "register",
-                "--server", self.server.endpoint,
-                "--activation-id", activation_id,
-                "--activation-code", activation_code,
-                "--region", "us-east-1",
+                "--server",
+                self.server.endpoint,
+                "--activation-id",
+                activation_id,
+                "--activation-code",
+                activation_code,
+                "--region",
+                "us-east-1",
             ),
-            capture_output=True, text=True, cwd=REPO, timeout=60,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
         )
         if result.returncode != 0:
             raise RuntimeError(f"agent register failed: {result.stdout}\n{result.stderr}")
@@ -41,11 +48,14 @@ class AgentProcess:
         return self.instance_id
 
     def start(self) -> AgentProcess:
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            self._command("run", "--log-level", "DEBUG"), stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-            env={**os.environ},
-        )
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self._command("run", "--log-level", "DEBUG"),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                env={**os.environ},
+            )
         return self
 
     def stop(self) -> None:
@@ -68,7 +78,9 @@ class AgentProcess:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
 
-def start_fleet(server: ServerProcess, base: Path, count: int, tags: list[dict[str, str]] | None = None) -> list[AgentProcess]:
+def start_fleet(
+    server: ServerProcess, base: Path, count: int, tags: list[dict[str, str]] | None = None
+) -> list[AgentProcess]:
     """Register `count` agents with one activation (carrying `tags`) and wait until all are Online."""
     ssm = server.client("ssm")
     activation = ssm.create_activation(

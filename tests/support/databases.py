@@ -31,7 +31,9 @@ def postgres_base_url() -> str:
     except Exception as error:
         if explicit:
             raise RuntimeError(f"OPENSSM_TEST_POSTGRES_URL={explicit} is not reachable: {error}") from error
-        pytest.skip(f"PostgreSQL not reachable at {url} ({error}); set OPENSSM_TEST_POSTGRES_URL to run these")
+        pytest.skip(
+            f"PostgreSQL not reachable at {url} ({error}); set OPENSSM_TEST_POSTGRES_URL to run these"
+        )
     return url
 
 

@@ -27,7 +27,9 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, db_url: str, *extra_args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, db_url: str, *extra_args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.db_url = db_url
         self.extra_args = list(extra_args)
@@ -42,17 +44,23 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
         command = [
-            sys.executable, "-m", "openssm.cli.main", "serve",
-            "--port", str(self.port),
-            "--data-dir", str(self.data_dir),
-            "--db", self.db_url,
+            sys.executable,
+            "-m",
+            "openssm.cli.main",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--db",
+            self.db_url,
             *self.extra_args,
         ]
-        self.process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env}, cwd=REPO
-        )
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env}, cwd=REPO
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -12,10 +12,19 @@ S, F, X, D, C = "Success", "Failed", "ExecutionTimedOut", "DeliveryTimedOut", "C
 @pytest.mark.parametrize(
     ("details", "status"),
     [
-        ("Pending", "Pending"), ("InProgress", "InProgress"), ("Delayed", "Delayed"), ("Success", "Success"),
-        ("Failed", "Failed"), ("ExecutionTimedOut", "TimedOut"), ("DeliveryTimedOut", "TimedOut"),
-        ("Cancelled", "Cancelled"), ("Undeliverable", "Failed"), ("Terminated", "Failed"),
-        ("InvalidPlatform", "Failed"), ("AccessDenied", "Failed"), ("Cancelling", "Cancelling"),
+        ("Pending", "Pending"),
+        ("InProgress", "InProgress"),
+        ("Delayed", "Delayed"),
+        ("Success", "Success"),
+        ("Failed", "Failed"),
+        ("ExecutionTimedOut", "TimedOut"),
+        ("DeliveryTimedOut", "TimedOut"),
+        ("Cancelled", "Cancelled"),
+        ("Undeliverable", "Failed"),
+        ("Terminated", "Failed"),
+        ("InvalidPlatform", "Failed"),
+        ("AccessDenied", "Failed"),
+        ("Cancelling", "Cancelling"),
     ],
 )
 def test_each_status_detail_belongs_to_one_status(details, status):
@@ -23,8 +32,13 @@ def test_each_status_detail_belongs_to_one_status(details, status):
 
 
 def test_only_pending_in_progress_delayed_and_cancelling_are_not_terminal():
-    assert [d for d in ("Pending", "InProgress", "Delayed", "Cancelling", S, F, X, D, C) if not is_terminal(d)] == [
-        "Pending", "InProgress", "Delayed", "Cancelling",
+    assert [
+        d for d in ("Pending", "InProgress", "Delayed", "Cancelling", S, F, X, D, C) if not is_terminal(d)
+    ] == [
+        "Pending",
+        "InProgress",
+        "Delayed",
+        "Cancelling",
     ]
 
 

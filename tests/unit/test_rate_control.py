@@ -15,7 +15,15 @@ from openssm.domain.rate_control import (
 
 @pytest.mark.parametrize(
     ("value", "targets", "expected"),
-    [("50", 10, 50), ("1", 0, 1), ("50%", 10, 5), ("10%", 5, 1), ("100%", 1000, 1000), ("1%", 50, 1), ("33%", 10, 3)],
+    [
+        ("50", 10, 50),
+        ("1", 0, 1),
+        ("50%", 10, 5),
+        ("10%", 5, 1),
+        ("100%", 1000, 1000),
+        ("1%", 50, 1),
+        ("33%", 10, 3),
+    ],
 )
 def test_concurrency_is_a_count_or_a_percentage_of_targets_never_below_one(value, targets, expected):
     assert concurrency_limit(value, targets) == expected

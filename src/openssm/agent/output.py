@@ -17,9 +17,13 @@ MAX_STDOUT = 24000
 MAX_STDERR = 8000
 STREAM_TRUNCATED_SUFFIX = b"--output truncated--"
 
-CAPTURE_LIMIT = 64 * 1024
-"""Bytes of each stream kept in memory. Every rule above looks at most at the first 24,000 bytes
-and compares lengths with at most 24,000, so a longer prefix gives the same results."""
+CAPTURE_LIMIT = 512 * 1024
+"""Bytes of each stream kept in memory. The official agent's rules above look at most at the first
+24,000 bytes; openssm's server also keeps the whole stream (up to this limit), which this agent
+sends in the extra reply fields below when a stream is longer than the standard copy."""
+
+FULL_STDOUT_FIELD = "openssmFullStandardOutput"
+FULL_STDERR_FIELD = "openssmFullStandardError"
 
 
 def _text(data: bytes) -> str:
@@ -46,6 +50,10 @@ def truncate_output(stdout: bytes, stderr: bytes, capacity: int = MAX_PLUGIN_OUT
         return _text(stdout + error_title + stderr[: size - out_size] + ERROR_TRUNCATED)
     size = available - len(OUTPUT_TRUNCATED)
     return _text(stdout[: size - err_size] + OUTPUT_TRUNCATED + error_title + stderr)
+
+
+def full_text(data: bytes) -> str:
+    return _text(data)
 
 
 def string_prefix(data: bytes, max_length: int, suffix: bytes = STREAM_TRUNCATED_SUFFIX) -> str:

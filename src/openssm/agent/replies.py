@@ -24,7 +24,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from openssm.agent import AGENT_NAME, AGENT_VERSION
-from openssm.agent.output import MAX_STDERR, MAX_STDOUT, string_prefix
+from openssm.agent.output import (
+    FULL_STDERR_FIELD,
+    FULL_STDOUT_FIELD,
+    MAX_STDERR,
+    MAX_STDOUT,
+    full_text,
+    string_prefix,
+)
 from openssm.agent.results import PluginResult, ResultStatus, document_status, status_counts
 
 Clock = Callable[[], datetime]
@@ -67,7 +74,7 @@ def runtime_status(result: PluginResult, s3_bucket: str = "", s3_prefix: str = "
     code = result.code
     if result.status is ResultStatus.FAILED and code == 0:
         code = 1
-    return {
+    entry: dict[str, Any] = {
         "status": result.status.value,
         "code": code,
         "name": result.plugin,
@@ -82,6 +89,12 @@ def runtime_status(result: PluginResult, s3_bucket: str = "", s3_prefix: str = "
         # keeps 8,000 characters of it (GetCommandInvocation), so this agent sends no more.
         "standardError": string_prefix(result.stderr, MAX_STDERR),
     }
+    # Beyond the official agent: the whole streams when the standard copies had to cut them.
+    if len(result.stdout) >= MAX_STDOUT:
+        entry[FULL_STDOUT_FIELD] = full_text(result.stdout)
+    if len(result.stderr) >= MAX_STDERR:
+        entry[FULL_STDERR_FIELD] = full_text(result.stderr)
+    return entry
 
 
 class ReplyBuilder:

@@ -9,10 +9,10 @@ from openssm import config
 from openssm.server.credentials import default_principal
 
 
-def add_subcommand(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "env",
-        help="print export lines for the AWS CLI / SDKs (use: eval \"$(openssm env)\")",
+        help='print export lines for the AWS CLI / SDKs (use: eval "$(openssm env)")',
         description="Print `export` lines with this server's endpoint, region and default credentials.",
     )
     config.add_arguments(parser)

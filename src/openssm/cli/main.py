@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from openssm import __version__
-from openssm.cli import env, serve
+from openssm.cli import env, output, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,8 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     serve.add_subcommand(subparsers)
     env.add_subcommand(subparsers)
+    output.add_subcommand(subparsers)
     version = subparsers.add_parser("version", help="print the openssm version")
-    version.set_defaults(func=lambda args: print(f"openssm {__version__}") or 0)
+    version.set_defaults(func=print_version)
     try:
         from openssm.agent.cli import add_agent_subcommands
     except ImportError:
@@ -29,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         agent = subparsers.add_parser("agent", help="the openssm node agent")
         add_agent_subcommands(agent.add_subparsers(dest="agent_command", required=True))
     return parser
+
+
+def print_version(args: argparse.Namespace) -> int:
+    print(f"openssm {__version__}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

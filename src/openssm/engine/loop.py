@@ -7,6 +7,7 @@ returning True when it did something. Errors are logged and the loop goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Protocol
 
@@ -62,7 +63,5 @@ class WorkerLoop:
             if busy:
                 await asyncio.sleep(0)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self._interval)
-            except TimeoutError:
-                pass

@@ -37,7 +37,7 @@ class RunCommandWorker:
         self._notifier = notifier
         self._rollout = rollout
         self._gate = gate
-        self.topics = (RUN_COMMAND_TOPIC, ALARMS_TOPIC)
+        self.topics: tuple[str, ...] = (RUN_COMMAND_TOPIC, ALARMS_TOPIC)
 
     async def run_once(self) -> bool:
         await self._check_gated()
@@ -63,12 +63,16 @@ class RunCommandWorker:
         if self._gate is not None:
             peek = await self._db.run(self._read, repo.gate_view, claim.key)
             if peek is not None and peek.needs_gate:
-                alarm_stop = await self._stop_for(peek.account_id, peek.alarm_configuration, fresh=peek.has_waiting)
+                alarm_stop = await self._stop_for(
+                    peek.account_id, peek.alarm_configuration, fresh=peek.has_waiting
+                )
         notify = await self._db.run(self._advance_blocking, claim, alarm_stop)
         for instance_id in notify:
             self._notifier.notify(node_topic(instance_id))
 
-    async def _stop_for(self, account_id: str, wire: dict[str, Any] | None, *, fresh: bool) -> AlarmStop | None:
+    async def _stop_for(
+        self, account_id: str, wire: dict[str, Any] | None, *, fresh: bool
+    ) -> AlarmStop | None:
         """Ask the gate; None lets the rollout go on."""
         assert self._gate is not None
         decision = await self._gate.check(account_id, AlarmConfiguration.from_wire(wire), fresh=fresh)

@@ -128,3 +128,10 @@ def cloudwatch() -> ServiceSpec:
     return ServiceSpec(
         "cloudwatch", ServiceModel(model, "cloudwatch"), model["metadata"]["targetPrefix"], "monitoring"
     )
+
+
+@cache
+def openssm() -> ServiceSpec:
+    """openssm's own extensions (e.g. whole command output), signed like ssm."""
+    model = _own_model("openssm.json")
+    return ServiceSpec("openssm", ServiceModel(model, "openssm"), model["metadata"]["targetPrefix"], "ssm")

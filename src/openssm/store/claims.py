@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Connection, Table, and_, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class ClaimColumns:
     token: Column[str]
 
 
-def _free(columns: ClaimColumns, now: datetime) -> object:
+def _free(columns: ClaimColumns, now: datetime) -> ColumnElement[bool]:
     return or_(columns.claimed_until.is_(None), columns.claimed_until < now)
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from openssm.agent.cancellation import CancelToken, StopReason
+from openssm.agent.output import CAPTURE_LIMIT
 from openssm.agent.plugins.process import run_process
 
 
@@ -41,8 +42,8 @@ def test_stdout_and_stderr_are_captured_separately_with_the_exit_code() -> None:
 def test_big_output_does_not_deadlock_and_is_capped_in_memory() -> None:
     outcome = sh("head -c 3000000 /dev/zero | tr '\\0' a; head -c 3000000 /dev/zero | tr '\\0' b >&2")
     assert outcome.returncode == 0
-    assert len(outcome.stdout) == 64 * 1024 and set(outcome.stdout) == {ord("a")}
-    assert len(outcome.stderr) == 64 * 1024 and set(outcome.stderr) == {ord("b")}
+    assert len(outcome.stdout) == CAPTURE_LIMIT and set(outcome.stdout) == {ord("a")}
+    assert len(outcome.stderr) == CAPTURE_LIMIT and set(outcome.stderr) == {ord("b")}
 
 
 def test_timeout_kills_the_whole_process_group_including_a_background_child(tmp_path: Path) -> None:

@@ -56,7 +56,9 @@ class CommandMessages:
         self._notifier = notifier
         self._region = region
 
-    def dispatch(self, conn: Connection, command: RowMapping, instance_ids: Sequence[str], now: datetime) -> None:
+    def dispatch(
+        self, conn: Connection, command: RowMapping, instance_ids: Sequence[str], now: datetime
+    ) -> None:
         payload = send_command_payload(command)
         for instance_id in instance_ids:
             self._queue.enqueue(

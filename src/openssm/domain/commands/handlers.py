@@ -66,11 +66,17 @@ class CommandHandlers:
     def list_commands(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         filters = _filters(params)
         scope = query_scope(
-            "ListCommands", params.get("CommandId"), params.get("InstanceId"), [(f.key, f.value) for f in filters]
+            "ListCommands",
+            params.get("CommandId"),
+            params.get("InstanceId"),
+            [(f.key, f.value) for f in filters],
         )
         after = self._tokens.decode(scope, params["NextToken"]) if params.get("NextToken") else None
         with self._db.begin() as conn:
-            if params.get("CommandId") and repo.get_command(conn, ctx.account_id, params["CommandId"]) is None:
+            if (
+                params.get("CommandId")
+                and repo.get_command(conn, ctx.account_id, params["CommandId"]) is None
+            ):
                 raise ApiError("InvalidCommandId", f"Command {params['CommandId']} does not exist.")
             page = queries.list_commands(
                 conn,
@@ -98,7 +104,10 @@ class CommandHandlers:
         )
         after = self._tokens.decode(scope, params["NextToken"]) if params.get("NextToken") else None
         with self._db.begin() as conn:
-            if params.get("CommandId") and repo.get_command(conn, ctx.account_id, params["CommandId"]) is None:
+            if (
+                params.get("CommandId")
+                and repo.get_command(conn, ctx.account_id, params["CommandId"]) is None
+            ):
                 raise ApiError("InvalidCommandId", f"Command {params['CommandId']} does not exist.")
             page = queries.list_invocations(
                 conn,
@@ -128,6 +137,22 @@ class CommandHandlers:
 
     @operation("GetCommandInvocation")
     def get_command_invocation(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        row, cmd, plugin_name, plugin = self._invocation_step(ctx, params)
+        return wire.command_invocation_result(row, cmd, plugin_name, plugin)
+
+    @operation("GetCommandInvocationOutput", service="openssm")
+    def get_command_invocation_output(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        row, _, plugin_name, plugin = self._invocation_step(ctx, params)
+        return {
+            "CommandId": row["command_id"],
+            "InstanceId": row["instance_id"],
+            "PluginName": plugin_name,
+            "StandardOutputContent": plugin["standard_output"] if plugin else "",
+            "StandardErrorContent": plugin["standard_error"] if plugin else "",
+        }
+
+    def _invocation_step(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[Any, Any, str, Any]:
+        """The invocation, its command, and the step PluginName names (or the only step)."""
         command_id, instance_id = params["CommandId"], params["InstanceId"]
         with self._db.begin() as conn:
             cmd = repo.get_command(conn, ctx.account_id, command_id)
@@ -151,4 +176,4 @@ class CommandHandlers:
             plugin_name = names[0]
         elif plugin_name not in names and plugin_name not in stored:
             raise ApiError("InvalidPluginName", f"The document has no step named {plugin_name}.")
-        return wire.command_invocation_result(row, cmd, plugin_name, stored.get(plugin_name))
+        return row, cmd, plugin_name, stored.get(plugin_name)

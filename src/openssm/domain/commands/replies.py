@@ -26,7 +26,7 @@ from openssm.store.schema.commands import command_invocations, commands
 
 # openssm's agent adds the whole streams (up to its capture limit) next to the official agent's
 # 24,000/8,000-character copies; the official agent sends only those copies.
-FULL_STDOUT = "openssmFullStandardOutput"
+FULL_STDOUT = "openssmFullStandardOutput"  # same names as openssm.agent.output
 FULL_STDERR = "openssmFullStandardError"
 
 _DOCUMENT_STATUS: dict[str, Details] = {
@@ -124,7 +124,9 @@ class CommandReplies:
         command, row = opened
         if row["status_details"] in (Details.PENDING, Details.DELAYED):
             repo.update_invocation(
-                conn, command["command_id"], instance_id,
+                conn,
+                command["command_id"],
+                instance_id,
                 {"status": "InProgress", "status_details": Details.IN_PROGRESS},
             )
             self._wake(conn, command["command_id"], now)
@@ -175,7 +177,9 @@ class CommandReplies:
         if is_terminal(row["status_details"]):
             return
         repo.update_invocation(
-            conn, command["command_id"], instance_id,
+            conn,
+            command["command_id"],
+            instance_id,
             {
                 "status": "Failed",
                 "status_details": Details.FAILED,
@@ -196,7 +200,9 @@ class CommandReplies:
         for command_id in list(conn.execute(query).scalars()):
             repo.get_command_by_id(conn, command_id, lock=True)
             repo.update_invocation(
-                conn, command_id, instance_id,
+                conn,
+                command_id,
+                instance_id,
                 {"status": "Failed", "status_details": Details.UNDELIVERABLE, "response_code": -1},
             )
             self._wake(conn, command_id, now)

@@ -33,7 +33,9 @@ def insert_invocations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None
         conn.execute(insert(command_invocations), list(rows))
 
 
-def get_command(conn: Connection, account_id: str, command_id: str, *, lock: bool = False) -> RowMapping | None:
+def get_command(
+    conn: Connection, account_id: str, command_id: str, *, lock: bool = False
+) -> RowMapping | None:
     query = select(commands).where(
         and_(commands.c.command_id == command_id, commands.c.account_id == account_id)
     )
@@ -118,7 +120,9 @@ def plugins_of(conn: Connection, command_id: str, instance_ids: Sequence[str]) -
     return list(conn.execute(query).mappings())
 
 
-def plugins_by_invocation(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[RowMapping]]:
+def plugins_by_invocation(
+    conn: Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[RowMapping]]:
     """Plugin rows for several (command id, instance id) pairs, in step order."""
     result: dict[tuple[str, str], list[RowMapping]] = {key: [] for key in keys}
     by_command: dict[str, list[str]] = {}
@@ -130,7 +134,9 @@ def plugins_by_invocation(conn: Connection, keys: Sequence[tuple[str, str]]) -> 
     return result
 
 
-def upsert_plugin(conn: Connection, command_id: str, instance_id: str, seq: int, plugin: PluginResult) -> None:
+def upsert_plugin(
+    conn: Connection, command_id: str, instance_id: str, seq: int, plugin: PluginResult
+) -> None:
     values = {
         "status": plugin.status,
         "status_details": plugin.status_details,
@@ -221,7 +227,9 @@ def gated_in_flight(conn: Connection) -> list[tuple[str, str, dict[str, Any]]]:
     return [(r.command_id, r.account_id, r.alarm_configuration) for r in rows if r.alarm_configuration]
 
 
-def mark_alarm_stop(conn: Connection, command_id: str, triggered: list[dict[str, str]], now: datetime) -> None:
+def mark_alarm_stop(
+    conn: Connection, command_id: str, triggered: list[dict[str, str]], now: datetime
+) -> None:
     """Record that an alarm stopped the command; its next pass cancels what was not sent."""
     conn.execute(
         update(commands)

@@ -166,16 +166,16 @@ class Rollout:
             waiting=len(waiting),
             in_flight=sum(1 for r in dispatched if not is_terminal(r["status_details"])),
             acknowledged=sum(
-                1 for r in dispatched if r["status_details"] != Details.PENDING or r["dispatched_date"] <= now - RAMP_WAIT
+                1
+                for r in dispatched
+                if r["status_details"] != Details.PENDING or r["dispatched_date"] <= now - RAMP_WAIT
             ),
             dispatched=len(dispatched),
         )
         allowance = dispatch_allowance(state, command["max_concurrency"])
         if allowance <= 0:
             return set()
-        online = self._nodes.online_ids(
-            conn, command["account_id"], [r["instance_id"] for r in waiting], now
-        )
+        online = self._nodes.online_ids(conn, command["account_id"], [r["instance_id"] for r in waiting], now)
         waiting.sort(key=lambda r: (r["instance_id"] not in online, r["seq"]))
         chosen = [r["instance_id"] for r in waiting[:allowance]]
         self._messages.dispatch(conn, command, chosen, now)
@@ -183,7 +183,7 @@ class Rollout:
 
     @staticmethod
     def _next_due(command: RowMapping, rows: list[RowMapping], now: datetime) -> datetime:
-        deadlines = [command["expires_after"]]
+        deadlines: list[datetime] = [command["expires_after"]]
         if any(_not_started(r) for r in rows):
             deadlines.append(command["delivery_deadline"])
         if command["alarm_configuration"]:
@@ -196,4 +196,3 @@ class Rollout:
             ]
             deadlines += [t for t in unacknowledged if t > now]
         return max(now, min(deadlines))
-

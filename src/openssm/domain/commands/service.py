@@ -89,12 +89,15 @@ class CommandService:
 
     def _send(self, conn: Connection, account_id: str, request: SendCommandRequest) -> str:
         if bool(request.instance_ids) == bool(request.targets):
-            raise ApiError("InvalidParameters", "Specify either InstanceIds or Targets (exactly one of them).")
+            raise ApiError(
+                "InvalidParameters", "Specify either InstanceIds or Targets (exactly one of them)."
+            )
         document = self._documents.resolve(conn, account_id, request.document_name, request.document_version)
         if document.document_type != "Command":
             raise ApiError(
                 "InvalidDocument",
-                f"Document type {document.document_type} is not supported by SendCommand; use a Command document.",
+                f"Document type {document.document_type} is not supported by SendCommand; "
+                "use a Command document.",
             )
         if document.schema_version not in COMMAND_SCHEMAS:
             raise ApiError(
@@ -148,7 +151,9 @@ class CommandService:
                 "next_check_at": now,
             },
         )
-        repo.insert_invocations(conn, [self._invocation_row(command_id, account_id, n, i, now) for i, n in enumerate(nodes)])
+        repo.insert_invocations(
+            conn, [self._invocation_row(command_id, account_id, n, i, now) for i, n in enumerate(nodes)]
+        )
         return command_id
 
     def _require_nodes(
@@ -168,7 +173,8 @@ class CommandService:
         if unsupported:
             raise ApiError(
                 "UnsupportedPlatformType",
-                f"The document {document.name} does not support the platform type of {', '.join(unsupported)}.",
+                f"The document {document.name} does not support the platform type of "
+                f"{', '.join(unsupported)}.",
             )
         return nodes
 
@@ -200,11 +206,16 @@ class CommandService:
                     raise ApiError("DuplicateInstanceId", "Instance ids must not repeat.")
                 unknown = [i for i in instance_ids if i not in invocations]
                 if unknown:
-                    raise ApiError("InvalidInstanceId", f"Instances {unknown} are not part of command {command_id}.")
+                    raise ApiError(
+                        "InvalidInstanceId", f"Instances {unknown} are not part of command {command_id}."
+                    )
             chosen = instance_ids or list(invocations)
             now = self._clock.now()
             touched_nodes = self._messages.cancel_invocations(
-                conn, command, [invocations[i] for i in chosen if not is_terminal(invocations[i]["status_details"])], now
+                conn,
+                command,
+                [invocations[i] for i in chosen if not is_terminal(invocations[i]["status_details"])],
+                now,
             )
             if not instance_ids and command["stop_reason"] is None:
                 repo.update_command(conn, command_id, {"stop_reason": StopReason.CANCEL})

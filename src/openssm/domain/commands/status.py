@@ -10,7 +10,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from openssm.domain.commands.models import CommandStatus, Details, InvocationState, InvocationStatus, StopReason
+from openssm.domain.commands.models import (
+    CommandStatus,
+    Details,
+    InvocationState,
+    InvocationStatus,
+    StopReason,
+)
 from openssm.domain.rate_control import allowed_errors
 
 _STATUS_OF_DETAILS: dict[str, InvocationStatus] = {

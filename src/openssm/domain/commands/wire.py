@@ -153,7 +153,9 @@ def command_invocation_result(
     row: RowMapping, cmd: RowMapping, plugin_name: str, plugin: RowMapping | None
 ) -> dict[str, Any]:
     """GetCommandInvocation for one plugin (step) of one node."""
-    use_plugin = plugin is not None and is_terminal(plugin["status_details"]) and plugin["status"] != "InProgress"
+    use_plugin = (
+        plugin is not None and is_terminal(plugin["status_details"]) and plugin["status"] != "InProgress"
+    )
     status = plugin["status"] if use_plugin and plugin else row["status"]
     details = plugin["status_details"] if use_plugin and plugin else row["status_details"]
     finished = is_terminal(row["status_details"]) or use_plugin
