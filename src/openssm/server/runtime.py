@@ -37,6 +37,9 @@ log = logging.getLogger("openssm.server")
 
 QueryHandler = Callable[[SignedRequest], Awaitable[tuple[int, list[tuple[str, str]], bytes]]]
 
+SHUTDOWN_TOPIC = "server-shutdown"
+"""Notified when the server begins to shut down: long polls answer at once instead of holding it."""
+
 
 def _shared_secret(db: Database, name: str) -> bytes:
     """A secret every replica shares: created once in the database."""
@@ -69,7 +72,10 @@ class Runtime:
     startup: list[Callable[[], None]] = field(default_factory=list)
     query_handler: QueryHandler | None = None
     services: dict[str, Any] = field(default_factory=dict)
+    stopping: bool = False
     _loops: list[WorkerLoop] = field(default_factory=list)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _local_agent: Any = None
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -87,9 +93,7 @@ class Runtime:
             disabled=settings.dev_disable_auth,
         )
         registry = OperationRegistry()
-        services = [spec.ssm(), spec.cloudwatch()]
-        if spec.has_own_model("ec2messages.json"):
-            services.append(spec.ec2messages())
+        services = [spec.ssm(), spec.cloudwatch(), spec.ec2messages(), spec.openssm()]
         gateway = Gateway(services, registry, authenticator, db, clock, settings.region)
         runtime = cls(
             settings=settings,
@@ -104,18 +108,41 @@ class Runtime:
         features.install(runtime)
         return runtime
 
+    def is_stopping(self) -> bool:
+        return self.stopping
+
+    def begin_shutdown(self) -> None:
+        """The process was asked to stop (called from the signal handler, before in-flight
+        requests are drained): end long polls and ask the local agent to stop."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._shutting_down)
+
+    def _shutting_down(self) -> None:
+        self.stopping = True
+        self.notifier.notify(SHUTDOWN_TOPIC)
+        if self._local_agent is not None:
+            self._local_agent.begin_stop()
+
     @contextlib.asynccontextmanager
     async def lifespan(self, app: object) -> AsyncIterator[None]:
-        self.notifier.bind(asyncio.get_running_loop())
+        self._loop = asyncio.get_running_loop()
+        self.notifier.bind(self._loop)
         for step in self.startup:
             await self.db.run(step)
         self._loops = [WorkerLoop(w, self.notifier, self.settings.worker_interval) for w in self.workers]
         for loop in self._loops:
             loop.start()
         log.info("openssm ready on %s (database: %s)", self.settings.endpoint_url, self.db.dialect)
+        if self.settings.local_agent:
+            from openssm.server.local_agent import LocalAgent
+
+            self._local_agent = LocalAgent(self)
+            self._local_agent.start()
         try:
             yield
         finally:
+            if self._local_agent is not None:
+                await self._local_agent.stop()
             for loop in self._loops:
                 await loop.stop()
             self.db.close()

@@ -18,7 +18,7 @@ from openssm.core.ids import new_uuid
 from openssm.core.signals import Notifier
 from openssm.domain.commands import repository as repo
 from openssm.domain.commands.models import Details
-from openssm.domain.nodes.messages import MessageQueue, node_topic
+from openssm.domain.nodes.messages import MessageQueue, MessageState, node_topic
 
 SEND_COMMAND_TOPIC = "aws.ssm.sendCommand"
 CANCEL_COMMAND_TOPIC = "aws.ssm.cancelCommand"
@@ -76,6 +76,18 @@ class CommandMessages:
         """Take back an undelivered message; True if the node never acknowledged it."""
         return self._queue.withdraw(conn, message_id(command_id, instance_id))
 
+    def _never_reached_node(self, conn: Connection, row: RowMapping) -> bool:
+        """True if the node cannot have started this invocation: not dispatched, or its message
+        still sits in the queue undelivered (then it is withdrawn). A delivered message may be
+        running even before the node acknowledges it (the agent replies InProgress first)."""
+        if row["dispatched_date"] is None:
+            return True
+        key = message_id(row["command_id"], row["instance_id"])
+        message = self._queue.get(conn, key)
+        if message is None or message.state != MessageState.QUEUED:
+            return False
+        return self._queue.withdraw(conn, key)
+
     def cancel_invocations(
         self, conn: Connection, command: RowMapping, invocations: Iterable[RowMapping], now: datetime
     ) -> set[str]:
@@ -85,7 +97,7 @@ class CommandMessages:
         cancelling: list[str] = []
         for row in invocations:
             instance_id = row["instance_id"]
-            if row["dispatched_date"] is None or self.withdraw(conn, command_id, instance_id):
+            if self._never_reached_node(conn, row):
                 cancelled.append(instance_id)
                 continue
             self._queue.enqueue(

@@ -1,0 +1,2 @@
+"""Activations: the codes hybrid nodes register with (CreateActivation, DescribeActivations,
+DeleteActivation), and the registration slot a node consumes (`ActivationService.consume`)."""
