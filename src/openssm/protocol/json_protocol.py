@@ -57,8 +57,8 @@ class ServiceCodec:
         status = error.status or self.spec.error_status(error.code)
         headers = [("content-type", self.content_type)]
         if self.query_compatible:
-            # botocore takes the code from this header (`<Query code>;<fault>`) and finds the
-            # modeled exception by the shape's `error.code` (test_cloudwatch_errors_map_to_modeled_exceptions).
+            # botocore takes the code from this header (`<Query code>;<fault>`) and finds the modeled
+            # exception by the shape's `error.code` (test_cloudwatch_errors_map_to_modeled_exceptions).
             fault = "Receiver" if status >= 500 else "Sender"
             headers.append(("x-amzn-query-error", f"{self.spec.query_error_code(error.code)};{fault}"))
         return Response(status, headers, error_body(error.code, error.message))
