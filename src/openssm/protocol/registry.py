@@ -23,9 +23,7 @@ NODE = "node"
 ANONYMOUS = "anonymous"
 
 
-def operation(
-    name: str, *, service: str = "ssm", callers: tuple[str, ...] = (USER,)
-) -> Callable[[F], F]:
+def operation(name: str, *, service: str = "ssm", callers: tuple[str, ...] = (USER,)) -> Callable[[F], F]:
     """Mark a method as the handler of `name`.
 
     `callers` says which principals may call it: API users (`USER`), managed nodes with their

@@ -192,6 +192,10 @@ def _install_commands(runtime: Runtime) -> None:
     runtime.registry.add(CommandHandlers(commands, runtime.db, runtime.tokens, region))
     runtime.workers.append(
         RunCommandWorker(
-            runtime.db, runtime.clock, runtime.notifier, Rollout(nodes, messages), runtime.services["alarm_gate"]
+            runtime.db,
+            runtime.clock,
+            runtime.notifier,
+            Rollout(nodes, messages),
+            runtime.services["alarm_gate"],
         )
     )

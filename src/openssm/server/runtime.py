@@ -166,9 +166,8 @@ class Runtime:
             "# TYPE openssm_requests_total counter",
         ]
         for (service, operation, status), count in sorted(self.gateway.stats.requests.items()):
-            lines.append(
-                f'openssm_requests_total{{service="{service}",operation="{operation}",status="{status}"}} {count}'
-            )
+            labels = f'service="{service}",operation="{operation}",status="{status}"'
+            lines.append(f"openssm_requests_total{{{labels}}} {count}")
         lines += [
             "# HELP openssm_request_seconds_total Time spent serving API requests.",
             "# TYPE openssm_request_seconds_total counter",

@@ -41,10 +41,6 @@ def send_command_request(params: dict[str, Any]) -> SendCommandRequest:
     )
 
 
-def _filters(params: dict[str, Any]) -> list[queries.CommandFilter]:
-    return [queries.CommandFilter(f["key"], f["value"]) for f in params.get("Filters") or []]
-
-
 class CommandHandlers:
     def __init__(self, service: CommandService, db: Database, tokens: PageTokens, region: str) -> None:
         self._service = service
@@ -62,62 +58,53 @@ class CommandHandlers:
         self._service.cancel(ctx.account_id, params["CommandId"], params.get("InstanceIds"))
         return {}
 
-    @operation("ListCommands")
-    def list_commands(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        filters = _filters(params)
+    def _list_query(
+        self, ctx: RequestContext, params: dict[str, Any], operation_name: str
+    ) -> tuple[queries.ListQuery, str]:
+        """The query a List call asks for, and the scope its NextToken is bound to."""
+        filters = [queries.CommandFilter(f["key"], f["value"]) for f in params.get("Filters") or []]
         scope = query_scope(
-            "ListCommands",
+            operation_name,
             params.get("CommandId"),
             params.get("InstanceId"),
             [(f.key, f.value) for f in filters],
         )
         after = self._tokens.decode(scope, params["NextToken"]) if params.get("NextToken") else None
-        with self._db.begin() as conn:
-            if (
-                params.get("CommandId")
-                and repo.get_command(conn, ctx.account_id, params["CommandId"]) is None
-            ):
-                raise ApiError("InvalidCommandId", f"Command {params['CommandId']} does not exist.")
-            page = queries.list_commands(
-                conn,
-                ctx.account_id,
-                command_id=params.get("CommandId"),
-                instance_id=params.get("InstanceId"),
-                filters=filters,
-                limit=params.get("MaxResults", DEFAULT_PAGE),
-                after=after,
-            )
-        result: dict[str, Any] = {"Commands": [wire.command(row) for row in page.rows]}
+        query = queries.ListQuery(
+            account_id=ctx.account_id,
+            command_id=params.get("CommandId"),
+            instance_id=params.get("InstanceId"),
+            filters=filters,
+            limit=params.get("MaxResults", DEFAULT_PAGE),
+            after=after,
+        )
+        return query, scope
+
+    @staticmethod
+    def _require_command(conn: Any, query: queries.ListQuery) -> None:
+        if query.command_id and repo.get_command(conn, query.account_id, query.command_id) is None:
+            raise ApiError("InvalidCommandId", f"Command {query.command_id} does not exist.")
+
+    def _with_token(self, result: dict[str, Any], scope: str, page: queries.Page) -> dict[str, Any]:
         if page.position is not None:
             result["NextToken"] = self._tokens.encode(scope, page.position)
         return result
 
+    @operation("ListCommands")
+    def list_commands(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        query, scope = self._list_query(ctx, params, "ListCommands")
+        with self._db.begin() as conn:
+            self._require_command(conn, query)
+            page = queries.list_commands(conn, query)
+        return self._with_token({"Commands": [wire.command(row) for row in page.rows]}, scope, page)
+
     @operation("ListCommandInvocations")
     def list_command_invocations(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        filters = _filters(params)
+        query, scope = self._list_query(ctx, params, "ListCommandInvocations")
         details = bool(params.get("Details"))
-        scope = query_scope(
-            "ListCommandInvocations",
-            params.get("CommandId"),
-            params.get("InstanceId"),
-            [(f.key, f.value) for f in filters],
-        )
-        after = self._tokens.decode(scope, params["NextToken"]) if params.get("NextToken") else None
         with self._db.begin() as conn:
-            if (
-                params.get("CommandId")
-                and repo.get_command(conn, ctx.account_id, params["CommandId"]) is None
-            ):
-                raise ApiError("InvalidCommandId", f"Command {params['CommandId']} does not exist.")
-            page = queries.list_invocations(
-                conn,
-                ctx.account_id,
-                command_id=params.get("CommandId"),
-                instance_id=params.get("InstanceId"),
-                filters=filters,
-                limit=params.get("MaxResults", DEFAULT_PAGE),
-                after=after,
-            )
+            self._require_command(conn, query)
+            page = queries.list_invocations(conn, query)
             commands = queries.commands_by_id(conn, {row["command_id"] for row in page.rows})
             keys = [(row["command_id"], row["instance_id"]) for row in page.rows]
             plugins = repo.plugins_by_invocation(conn, keys) if details else {}
@@ -130,10 +117,7 @@ class CommandHandlers:
             )
             for row in page.rows
         ]
-        result: dict[str, Any] = {"CommandInvocations": items}
-        if page.position is not None:
-            result["NextToken"] = self._tokens.encode(scope, page.position)
-        return result
+        return self._with_token({"CommandInvocations": items}, scope, page)
 
     @operation("GetCommandInvocation")
     def get_command_invocation(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,16 @@ class CommandFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class ListQuery:
+    account_id: str
+    command_id: str | None
+    instance_id: str | None
+    filters: list[CommandFilter]
+    limit: int
+    after: list[Any] | None  # keyset position from the NextToken
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     rows: list[RowMapping]
     position: list[Any] | None  # keyset position of the next page, None at the end
@@ -66,30 +76,28 @@ def _condition(table: Any, f: CommandFilter, *, command_level: bool) -> ColumnEl
     raise ApiError("InvalidFilterKey", f"The filter key {f.key} is not valid here.")
 
 
-def list_commands(
-    conn: Connection,
-    account_id: str,
-    *,
-    command_id: str | None,
-    instance_id: str | None,
-    filters: list[CommandFilter],
-    limit: int,
-    after: list[Any] | None,
-) -> Page:
-    conditions: list[ColumnElement[bool]] = [commands.c.account_id == account_id]
-    if command_id:
-        conditions.append(commands.c.command_id == command_id)
-    if instance_id:
+def _page(rows: list[RowMapping], limit: int, position: Any) -> Page:
+    if len(rows) > limit:
+        return Page(rows[:limit], position(rows[limit - 1]))
+    return Page(rows, None)
+
+
+def list_commands(conn: Connection, query: ListQuery) -> Page:
+    conditions: list[ColumnElement[bool]] = [commands.c.account_id == query.account_id]
+    if query.command_id:
+        conditions.append(commands.c.command_id == query.command_id)
+    if query.instance_id:
         conditions.append(
             exists().where(
                 and_(
                     command_invocations.c.command_id == commands.c.command_id,
-                    command_invocations.c.instance_id == instance_id,
+                    command_invocations.c.instance_id == query.instance_id,
                 )
             )
         )
-    conditions += [_condition(commands, f, command_level=True) for f in filters]
-    if after:
+    conditions += [_condition(commands, f, command_level=True) for f in query.filters]
+    if query.after:
+        after = query.after
         when = datetime.fromisoformat(after[0])
         conditions.append(
             or_(
@@ -97,37 +105,26 @@ def list_commands(
                 and_(commands.c.requested_date == when, commands.c.command_id > after[1]),
             )
         )
-    query = (
+    statement = (
         select(commands)
         .where(and_(*conditions))
         .order_by(commands.c.requested_date.desc(), commands.c.command_id)
-        .limit(limit + 1)
+        .limit(query.limit + 1)
     )
-    rows = list(conn.execute(query).mappings())
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return Page(rows[:limit], [last["requested_date"].isoformat(), last["command_id"]])
-    return Page(rows, None)
+    rows = list(conn.execute(statement).mappings())
+    return _page(rows, query.limit, lambda last: [last["requested_date"].isoformat(), last["command_id"]])
 
 
-def list_invocations(
-    conn: Connection,
-    account_id: str,
-    *,
-    command_id: str | None,
-    instance_id: str | None,
-    filters: list[CommandFilter],
-    limit: int,
-    after: list[Any] | None,
-) -> Page:
+def list_invocations(conn: Connection, query: ListQuery) -> Page:
     table = command_invocations
-    conditions: list[ColumnElement[bool]] = [table.c.account_id == account_id]
-    if command_id:
-        conditions.append(table.c.command_id == command_id)
-    if instance_id:
-        conditions.append(table.c.instance_id == instance_id)
-    conditions += [_condition(table, f, command_level=False) for f in filters]
-    if after:
+    conditions: list[ColumnElement[bool]] = [table.c.account_id == query.account_id]
+    if query.command_id:
+        conditions.append(table.c.command_id == query.command_id)
+    if query.instance_id:
+        conditions.append(table.c.instance_id == query.instance_id)
+    conditions += [_condition(table, f, command_level=False) for f in query.filters]
+    if query.after:
+        after = query.after
         when = datetime.fromisoformat(after[0])
         conditions.append(
             or_(
@@ -138,17 +135,16 @@ def list_invocations(
                 ),
             )
         )
-    query = (
+    statement = (
         select(table)
         .where(and_(*conditions))
         .order_by(table.c.requested_date.desc(), table.c.command_id, table.c.seq)
-        .limit(limit + 1)
+        .limit(query.limit + 1)
     )
-    rows = list(conn.execute(query).mappings())
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return Page(rows[:limit], [last["requested_date"].isoformat(), last["command_id"], last["seq"]])
-    return Page(rows, None)
+    rows = list(conn.execute(statement).mappings())
+    return _page(
+        rows, query.limit, lambda last: [last["requested_date"].isoformat(), last["command_id"], last["seq"]]
+    )
 
 
 def commands_by_id(conn: Connection, command_ids: set[str]) -> dict[str, RowMapping]:

@@ -135,11 +135,9 @@ class CommandReplies:
         self, conn: Connection, instance_id: str, message_id: str, payload: dict[str, Any], now: datetime
     ) -> None:
         opened = self._open(conn, instance_id, message_id)
-        if opened is None:
+        if opened is None or is_terminal(opened[1]["status_details"]):
             return
         command, row = opened
-        if is_terminal(row["status_details"]):
-            return
         command_id = command["command_id"]
         schema = str(command["document_content"].get("schemaVersion", "2.2"))
         plugins = _plugins(payload, schema)
@@ -171,11 +169,9 @@ class CommandReplies:
         self, conn: Connection, instance_id: str, message_id: str, failure_type: str, now: datetime
     ) -> None:
         opened = self._open(conn, instance_id, message_id)
-        if opened is None:
+        if opened is None or is_terminal(opened[1]["status_details"]):
             return
         command, row = opened
-        if is_terminal(row["status_details"]):
-            return
         repo.update_invocation(
             conn,
             command["command_id"],
