@@ -148,4 +148,6 @@ def load(args: argparse.Namespace | None = None, environ: dict[str, str] | None 
     settings = replace(Settings(), **coerced)
     if bool(settings.tls_cert) != bool(settings.tls_key):
         raise ValueError("--tls-cert and --tls-key go together")
+    if settings.alarm_source == "alertmanager" and not settings.alertmanager_url:
+        raise ValueError("--alarm-source alertmanager needs --alertmanager-url")
     return settings

@@ -167,3 +167,23 @@ def test_openssm_env_prints_the_exports_for_the_aws_cli(tmp_path: Path) -> None:
         "AWS_ENDPOINT_URL_CLOUDWATCH": "http://127.0.0.1:4999",
     }
     assert "unset AWS_SESSION_TOKEN AWS_PROFILE" in result.stdout
+
+
+def test_an_invalid_setting_stops_serve_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openssm.cli.main",
+            "serve",
+            "--data-dir",
+            str(tmp_path),
+            "--alarm-source",
+            "alertmanager",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "openssm serve: --alarm-source alertmanager needs --alertmanager-url"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from openssm import config
 from openssm.cli import logs
@@ -23,7 +24,11 @@ def run(args: argparse.Namespace) -> int:
     from openssm.server.listener import serve
     from openssm.server.runtime import Runtime
 
-    settings = config.load(args)
+    try:
+        settings = config.load(args)
+    except (ValueError, OSError) as error:
+        print(f"openssm serve: {error}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_format, settings.log_level)
     serve(Runtime.build(settings))
     return 0
