@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from openssm.domain.commands.status import counters, final_command_state, invocation_state, is_terminal
@@ -43,7 +45,7 @@ def test_only_pending_in_progress_delayed_and_cancelling_are_not_terminal():
 
 
 def test_counters_count_failures_and_execution_timeouts_as_errors_but_not_delivery_timeouts():
-    tally = counters([S, F, X, D, "InProgress", "Undeliverable"], 6)
+    tally = counters(Counter([S, F, X, D, "InProgress", "Undeliverable"]), 6)
     assert (tally.completed_count, tally.error_count, tally.delivery_timed_out_count) == (5, 2, 1)
 
 
@@ -65,10 +67,10 @@ def test_counters_count_failures_and_execution_timeouts_as_errors_but_not_delive
     ],
 )
 def test_final_command_status(details, max_errors, stop, expected):
-    state = final_command_state(details, len(details), max_errors, stop)
+    state = final_command_state(Counter(details), len(details), max_errors, stop)
     assert (state.status, state.details) == expected
 
 
 def test_a_command_with_no_targets_succeeds_with_no_instances_in_tag():
-    state = final_command_state([], 0, "0", None)
+    state = final_command_state(Counter(), 0, "0", None)
     assert (state.status, state.details) == ("Success", "NoInstancesInTag")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Column, Connection, Table, and_, or_, select, update
+from sqlalchemy import Column, Connection, Table, and_, case, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -20,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 class Claim:
     key: str
     token: str
+    claimed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ def claim_due(
             .values({columns.claimed_until: now + lease, columns.token: token})
         )
         if result.rowcount == 1:
-            claims.append(Claim(key, token))
+            claims.append(Claim(key, token, now))
     return claims
 
 
@@ -71,8 +73,15 @@ def still_held(conn: Connection, columns: ClaimColumns, claim: Claim) -> bool:
 
 
 def release(conn: Connection, columns: ClaimColumns, claim: Claim, next_due: datetime | None) -> None:
+    """Release the claim and set the next due time. If someone marked the row due while it was
+    held (a due time later than the claim's start), the earlier of the two wins, so that wake-up
+    is not lost; `None` (nothing left to do) always wins."""
+    due: Any = None
+    if next_due is not None:
+        marked_meanwhile = and_(columns.due > claim.claimed_at, columns.due < next_due)
+        due = case((marked_meanwhile, columns.due), else_=next_due)
     conn.execute(
         update(columns.table)
         .where(and_(columns.key == claim.key, columns.token == claim.token))
-        .values({columns.claimed_until: None, columns.token: None, columns.due: next_due})
+        .values({columns.claimed_until: None, columns.token: None, columns.due: due})
     )

@@ -101,7 +101,7 @@ class CommandReplies:
         ids = parse_message_id(message_id)
         if ids is None or ids[1] != instance_id:
             return None
-        command = repo.get_command_by_id(conn, ids[0], lock=True)
+        command = repo.get_command_by_id(conn, ids[0])
         if command is None:
             return None
         row = repo.invocation(conn, ids[0], instance_id)
@@ -122,13 +122,12 @@ class CommandReplies:
         if opened is None:
             return
         command, row = opened
-        if row["status_details"] in (Details.PENDING, Details.DELAYED):
-            repo.update_invocation(
-                conn,
-                command["command_id"],
-                instance_id,
-                {"status": "InProgress", "status_details": Details.IN_PROGRESS},
-            )
+        if row["status_details"] in (Details.PENDING, Details.DELAYED) and repo.update_invocation(
+            conn,
+            command["command_id"],
+            instance_id,
+            {"status": "InProgress", "status_details": Details.IN_PROGRESS},
+        ):
             self._wake(conn, command["command_id"], now)
 
     def on_reply(
@@ -162,8 +161,13 @@ class CommandReplies:
         else:
             ends = [p.response_finish for p in plugins if p.response_finish]
             values["execution_end"] = max(ends) if ends else now
-        repo.update_invocation(conn, command_id, instance_id, values)
-        self._wake(conn, command_id, now)
+        # Only what changes the rollout wakes the worker: the first sign of life (the ramp counts
+        # acknowledgements) and the end (a slot frees, errors may cross MaxErrors).
+        first_reply = row["status_details"] in (Details.PENDING, Details.DELAYED)
+        if repo.update_invocation(conn, command_id, instance_id, values) and (
+            first_reply or is_terminal(details)
+        ):
+            self._wake(conn, command_id, now)
 
     def on_failed(
         self, conn: Connection, instance_id: str, message_id: str, failure_type: str, now: datetime

@@ -17,7 +17,7 @@ from sqlalchemy.engine import RowMapping
 from openssm.domain.commands import repository as repo
 from openssm.domain.commands.dispatch import CommandMessages
 from openssm.domain.commands.models import CommandStatus, Details, StopReason
-from openssm.domain.commands.status import counters, final_command_state, is_terminal
+from openssm.domain.commands.status import all_terminal, counters, final_command_state
 from openssm.domain.nodes.service import NodeService
 from openssm.domain.rate_control import DispatchState, dispatch_allowance, threshold_crossed
 
@@ -43,14 +43,6 @@ class AlarmStop:
     triggered_alarms: list[dict[str, str]]
 
 
-def _waiting(row: RowMapping) -> bool:
-    return row["status_details"] == Details.PENDING and row["dispatched_date"] is None
-
-
-def _not_started(row: RowMapping) -> bool:
-    return row["status_details"] in (Details.PENDING, Details.DELAYED)
-
-
 class Rollout:
     def __init__(self, nodes: NodeService, messages: CommandMessages) -> None:
         self._nodes = nodes
@@ -59,51 +51,49 @@ class Rollout:
     def advance(
         self, conn: Connection, command: RowMapping, now: datetime, alarm_stop: AlarmStop | None
     ) -> PassResult:
+        """One pass; reads counts, not every invocation, so a pass costs the same for 10 nodes
+        or 10,000."""
         command_id = command["command_id"]
         changes: dict[str, Any] = {}
         if not command["targets_resolved"]:
             changes.update(self._resolve_targets(conn, command, now))
+        target_count = changes.get("target_count", command["target_count"])
         stop_reason = command["stop_reason"]
         if alarm_stop is not None and stop_reason is None:
             stop_reason = StopReason.ALARM
             changes.update(stop_reason=stop_reason, triggered_alarms=alarm_stop.triggered_alarms)
-        invocations = repo.invocations_of(conn, command_id)
-        target_count = changes.get("target_count", command["target_count"])
-        result = PassResult(next_due=None)
-
         if stop_reason in (StopReason.ALARM, StopReason.CANCEL):
-            self._end(conn, command_id, [r for r in invocations if _waiting(r)], Details.CANCELLED)
-        self._time_out(conn, command, invocations, now)
-        invocations = repo.invocations_of(conn, command_id)
-
-        tally = counters((r["status_details"] for r in invocations), target_count)
-        if stop_reason is None and threshold_crossed(tally.error_count, command["max_errors"], target_count):
+            repo.end_waiting(conn, command_id, "Cancelled", Details.CANCELLED)
+        self._time_out(conn, command, now)
+        tally = repo.details_tally(conn, command_id)
+        if stop_reason is None and threshold_crossed(
+            counters(tally, target_count).error_count, command["max_errors"], target_count
+        ):
             stop_reason = StopReason.MAX_ERRORS
             changes["stop_reason"] = stop_reason
-            self._end(conn, command_id, [r for r in invocations if _waiting(r)], Details.TERMINATED)
-            invocations = repo.invocations_of(conn, command_id)
-        if stop_reason is None:
-            result.notify_nodes = self._dispatch(conn, command, invocations, target_count, now)
-            if result.notify_nodes:
-                invocations = repo.invocations_of(conn, command_id)
+            repo.end_waiting(conn, command_id, "Failed", Details.TERMINATED)
+            tally = repo.details_tally(conn, command_id)
 
-        details = [r["status_details"] for r in invocations]
-        tally = counters(details, target_count)
+        result = PassResult(next_due=None)
+        progress = repo.progress(conn, command_id, now - RAMP_WAIT)
+        if stop_reason is None and progress.waiting and now < command["delivery_deadline"]:
+            result.notify_nodes = self._dispatch(conn, command, progress, target_count, now)
+        tally_counts = counters(tally, target_count)
         changes.update(
-            completed_count=tally.completed_count,
-            error_count=tally.error_count,
-            delivery_timed_out_count=tally.delivery_timed_out_count,
+            completed_count=tally_counts.completed_count,
+            error_count=tally_counts.error_count,
+            delivery_timed_out_count=tally_counts.delivery_timed_out_count,
         )
         resolved = changes.get("targets_resolved", command["targets_resolved"])
-        if resolved and all(is_terminal(d) for d in details):
-            final = final_command_state(details, target_count, command["max_errors"], stop_reason)
+        if resolved and all_terminal(tally):
+            final = final_command_state(tally, target_count, command["max_errors"], stop_reason)
             changes.update(status=final.status, status_details=final.details)
             result.finished = True
         else:
-            started = any(r["dispatched_date"] is not None for r in invocations)
+            started = progress.dispatched > 0 or bool(result.notify_nodes)
             state = CommandStatus.IN_PROGRESS if started else CommandStatus.PENDING
             changes.update(status=state, status_details=state)
-            result.next_due = self._next_due(command, invocations, now)
+            result.next_due = self._next_due(command, progress, bool(result.notify_nodes), now)
         repo.update_command(conn, command_id, changes)
         return result
 
@@ -130,69 +120,57 @@ class Rollout:
         repo.insert_invocations(conn, rows)
         return {"targets_resolved": True, "target_count": len(rows)}
 
-    def _end(self, conn: Connection, command_id: str, rows: list[RowMapping], details: Details) -> None:
-        status = "Cancelled" if details == Details.CANCELLED else "Failed"
-        repo.update_invocations(
-            conn, command_id, [r["instance_id"] for r in rows], {"status": status, "status_details": details}
-        )
-
-    def _time_out(self, conn: Connection, command: RowMapping, rows: list[RowMapping], now: datetime) -> None:
+    def _time_out(self, conn: Connection, command: RowMapping, now: datetime) -> None:
         """Not started by TimeoutSeconds, or not finished by ExpiresAfter: DeliveryTimedOut."""
-        if now >= command["expires_after"]:
-            late = [r for r in rows if not is_terminal(r["status_details"])]
-        elif now >= command["delivery_deadline"]:
-            late = [r for r in rows if _not_started(r)]
-        else:
+        if now < command["delivery_deadline"] and now < command["expires_after"]:
             return
+        command_id = command["command_id"]
+        late = repo.late_invocations(conn, command_id, started_too=now >= command["expires_after"])
         for row in late:
             if row["dispatched_date"] is not None:
-                self._messages.withdraw(conn, command["command_id"], row["instance_id"])
+                self._messages.withdraw(conn, command_id, row["instance_id"])
         repo.update_invocations(
             conn,
-            command["command_id"],
+            command_id,
             [r["instance_id"] for r in late],
             {"status": "TimedOut", "status_details": Details.DELIVERY_TIMED_OUT},
         )
 
     def _dispatch(
-        self, conn: Connection, command: RowMapping, rows: list[RowMapping], target_count: int, now: datetime
+        self, conn: Connection, command: RowMapping, progress: repo.Progress, target_count: int, now: datetime
     ) -> set[str]:
-        waiting = [r for r in rows if _waiting(r)]
-        if not waiting or now >= command["delivery_deadline"]:
-            return set()
-        dispatched = [r for r in rows if r["dispatched_date"] is not None]
         state = DispatchState(
             target_count=target_count,
-            waiting=len(waiting),
-            in_flight=sum(1 for r in dispatched if not is_terminal(r["status_details"])),
-            acknowledged=sum(
-                1
-                for r in dispatched
-                if r["status_details"] != Details.PENDING or r["dispatched_date"] <= now - RAMP_WAIT
-            ),
-            dispatched=len(dispatched),
+            waiting=progress.waiting,
+            in_flight=progress.in_flight,
+            acknowledged=progress.acknowledged,
+            dispatched=progress.dispatched,
         )
         allowance = dispatch_allowance(state, command["max_concurrency"])
         if allowance <= 0:
             return set()
-        online = self._nodes.online_ids(conn, command["account_id"], [r["instance_id"] for r in waiting], now)
-        waiting.sort(key=lambda r: (r["instance_id"] not in online, r["seq"]))
-        chosen = [r["instance_id"] for r in waiting[:allowance]]
+        # Online nodes go first among the next candidates in order, so a node that went away does
+        # not hold the ramp back while others could run.
+        candidates = repo.waiting_instances(conn, command["command_id"], max(4 * allowance, 64))
+        online = self._nodes.online_ids(conn, command["account_id"], candidates, now)
+        ordered = [i for i in candidates if i in online] + [i for i in candidates if i not in online]
+        chosen = ordered[:allowance]
         self._messages.dispatch(conn, command, chosen, now)
         return set(chosen)
 
     @staticmethod
-    def _next_due(command: RowMapping, rows: list[RowMapping], now: datetime) -> datetime:
+    def _next_due(
+        command: RowMapping, progress: repo.Progress, dispatched_now: bool, now: datetime
+    ) -> datetime:
         deadlines: list[datetime] = [command["expires_after"]]
-        if any(_not_started(r) for r in rows):
+        if progress.not_started or dispatched_now:
             deadlines.append(command["delivery_deadline"])
         if command["alarm_configuration"]:
             deadlines.append(now + RECHECK)
-        if any(_waiting(r) for r in rows):
-            unacknowledged = [
-                r["dispatched_date"] + RAMP_WAIT
-                for r in rows
-                if r["dispatched_date"] is not None and r["status_details"] == Details.PENDING
-            ]
-            deadlines += [t for t in unacknowledged if t > now]
+        if progress.waiting:
+            # the ramp stops waiting for an unacknowledged target RAMP_WAIT after its dispatch
+            if dispatched_now:
+                deadlines.append(now + RAMP_WAIT)
+            if progress.oldest_unacknowledged is not None:
+                deadlines.append(progress.oldest_unacknowledged + RAMP_WAIT)
         return max(now, min(deadlines))

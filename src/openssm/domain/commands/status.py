@@ -6,8 +6,7 @@ toward MaxErrors; a command's status follows from its invocations once all are t
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from openssm.domain.commands.models import (
@@ -56,37 +55,41 @@ class Counters:
     delivery_timed_out_count: int
 
 
-def counters(details: Iterable[str], target_count: int) -> Counters:
-    tally = Counter(details)
+def counters(tally: Mapping[str, int], target_count: int) -> Counters:
+    """The command's counters from the number of invocations with each StatusDetails."""
     completed = sum(n for d, n in tally.items() if is_terminal(d))
-    errors = sum(tally[d] for d in ERROR_DETAILS)
-    return Counters(target_count, completed, errors, tally[Details.DELIVERY_TIMED_OUT])
+    errors = sum(tally.get(d, 0) for d in ERROR_DETAILS)
+    return Counters(target_count, completed, errors, tally.get(Details.DELIVERY_TIMED_OUT, 0))
+
+
+def all_terminal(tally: Mapping[str, int]) -> bool:
+    return not any(n for d, n in tally.items() if not is_terminal(d))
 
 
 def final_command_state(
-    details: Iterable[str], target_count: int, max_errors: str, stop_reason: str | None
+    tally: Mapping[str, int], target_count: int, max_errors: str, stop_reason: str | None
 ) -> InvocationState:
-    """The command's (Status, StatusDetails) once every invocation is terminal."""
+    """The command's (Status, StatusDetails) once every invocation is terminal, from the number
+    of invocations with each StatusDetails."""
     if stop_reason in (StopReason.CANCEL, StopReason.ALARM):
         return InvocationState(CommandStatus.CANCELLED, Details.CANCELLED)
     if target_count == 0:
         return InvocationState(CommandStatus.SUCCESS, Details.NO_INSTANCES_IN_TAG)
-    tally = Counter(details)
     allowed = allowed_errors(max_errors, target_count)
-    failed, execution_timed_out = tally[Details.FAILED], tally[Details.EXECUTION_TIMED_OUT]
+    failed, execution_timed_out = tally.get(Details.FAILED, 0), tally.get(Details.EXECUTION_TIMED_OUT, 0)
     if failed > allowed:
         return InvocationState(CommandStatus.FAILED, Details.FAILED)
     if execution_timed_out > allowed:
         return InvocationState(CommandStatus.TIMED_OUT, Details.EXECUTION_TIMED_OUT)
     if failed + execution_timed_out > allowed:
         return InvocationState(CommandStatus.FAILED, Details.FAILED)
-    if tally[Details.DELIVERY_TIMED_OUT] > allowed:
+    if tally.get(Details.DELIVERY_TIMED_OUT, 0) > allowed:
         return InvocationState(CommandStatus.TIMED_OUT, Details.DELIVERY_TIMED_OUT)
-    succeeded = tally[Details.SUCCESS]
-    not_counting = sum(tally[d] for d in NOT_COUNTING_FAILURES)
+    succeeded = tally.get(Details.SUCCESS, 0)
+    not_counting = sum(tally.get(d, 0) for d in NOT_COUNTING_FAILURES)
     if succeeded and succeeded + not_counting == sum(tally.values()):
         return InvocationState(CommandStatus.SUCCESS, Details.SUCCESS)
     if not succeeded and not_counting == sum(tally.values()):
-        kinds = [d for d in NOT_COUNTING_FAILURES if tally[d]]
+        kinds = sorted(d for d in NOT_COUNTING_FAILURES if tally.get(d))
         return InvocationState(CommandStatus.FAILED, kinds[0] if len(kinds) == 1 else Details.FAILED)
     return InvocationState(CommandStatus.SUCCESS, Details.INCOMPLETE)
