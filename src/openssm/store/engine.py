@@ -50,7 +50,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # straight on the sqlite3 connection: SQLAlchemy's statement machinery costs ~15 µs a call
+        connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
 
 
 _AFTER_COMMIT = "openssm_after_commit"

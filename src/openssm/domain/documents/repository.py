@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -57,11 +57,24 @@ def to_version(row: RowMapping) -> DocumentVersion:
     )
 
 
+# The hottest reads are built once, with bind parameters: SQLAlchemy then reuses the statement's
+# cache key instead of rebuilding it on every call (building one costs ~100-250 µs).
+_DOCUMENT = select(documents).where(
+    and_(_D.account_id == bindparam("account_id"), _D.name == bindparam("name"))
+)
+_DOCUMENT_FOR_UPDATE = _DOCUMENT.with_for_update()
+_VERSION = _joined().where(
+    and_(
+        _V.account_id == bindparam("account_id"),
+        _V.name == bindparam("name"),
+        _V.version == bindparam("version"),
+    )
+)
+
+
 def get_document(conn: Connection, account_id: str, name: str, *, lock: bool = False) -> RowMapping | None:
-    query = select(documents).where(and_(_D.account_id == account_id, _D.name == name))
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return conn.execute(query).mappings().first()
+    query = _DOCUMENT_FOR_UPDATE if lock and conn.dialect.name == "postgresql" else _DOCUMENT
+    return conn.execute(query, {"account_id": account_id, "name": name}).mappings().first()
 
 
 def count_documents(conn: Connection, account_id: str) -> int:
@@ -95,8 +108,11 @@ def delete_version(conn: Connection, account_id: str, name: str, version: int) -
 
 
 def get_version(conn: Connection, account_id: str, name: str, version: int) -> DocumentVersion | None:
-    query = _joined().where(and_(_V.account_id == account_id, _V.name == name, _V.version == version))
-    row = conn.execute(query).mappings().first()
+    row = (
+        conn.execute(_VERSION, {"account_id": account_id, "name": name, "version": version})
+        .mappings()
+        .first()
+    )
     return to_version(row) if row else None
 
 

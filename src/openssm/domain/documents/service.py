@@ -263,7 +263,8 @@ class DocumentService:
     ) -> Described:
         with self._db.begin() as conn:
             found = self._read(conn, account_id, name_or_arn, document_version, version_name)
-            return self._described(conn, found.account_id, found.name, found.version)
+            tags = self._tags.tags_of(conn, found.account_id, DOCUMENT_RESOURCE_TYPE, [found.name])
+            return Described(found, tags[found.name])  # `found` is this transaction's read: no second one
 
     def update(self, account_id: str, request: UpdateDocument) -> Described:
         with self._db.begin() as conn:

@@ -14,11 +14,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select
 
 from openssm.store.schema.nodes import node_credentials as nc
 
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+# Read on every signed node request: built once, so SQLAlchemy reuses its cache key.
+_BY_ACCESS_KEY = select(nc).where(nc.c.access_key_id == bindparam("access_key_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ def issue(
 def lookup(conn: Connection, access_key_id: str, session_token: str, now: datetime) -> NodeCredential | None:
     """The credential for a signed request, or None if unknown, expired, revoked or the session
     token does not match."""
-    row = conn.execute(select(nc).where(nc.c.access_key_id == access_key_id)).mappings().first()
+    row = conn.execute(_BY_ACCESS_KEY, {"access_key_id": access_key_id}).mappings().first()
     if row is None or row["expires_at"] <= now:
         return None
     if not hmac.compare_digest(row["session_token_hash"], _token_hash(session_token)):

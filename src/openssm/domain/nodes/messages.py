@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Insert, and_, delete, insert, select, update
+from sqlalchemy import Connection, Insert, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openssm.store.schema.nodes import node_messages as nm
@@ -52,6 +52,8 @@ class MessageState(StrEnum):
 
 _DELIVERABLE = (MessageState.QUEUED.value, MessageState.DELIVERED.value)
 _UNACKNOWLEDGED = (*_DELIVERABLE, MessageState.WITHDRAWN.value)
+# Read on every ec2messages call: built once, so SQLAlchemy reuses its cache key.
+_BY_ID = select(nm).where(nm.c.message_id == bindparam("message_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ class MessageQueue:
         )
 
     def get(self, conn: Connection, message_id: str) -> Message | None:
-        row = conn.execute(select(nm).where(nm.c.message_id == message_id)).mappings().first()
+        row = conn.execute(_BY_ID, {"message_id": message_id}).mappings().first()
         return _to_message(row) if row is not None else None
 
     def withdraw(self, conn: Connection, message_id: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import regex
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from openssm.core.errors import ApiError
@@ -23,6 +23,19 @@ from openssm.store.schema.core import tags
 MAX_TAGS_PER_RESOURCE = 50
 RESERVED_PREFIX = "aws:"
 _INVALID_ID = "The resource ID isn't valid. Verify that you entered the correct ID and try again."
+
+# Built once with bind parameters (read on every Describe*): SQLAlchemy reuses its cache key.
+_TAGS_OF = (
+    select(tags.c.resource_id, tags.c.key, tags.c.value)
+    .where(
+        and_(
+            tags.c.account_id == bindparam("account_id"),
+            tags.c.resource_type == bindparam("resource_type"),
+            tags.c.resource_id.in_(bindparam("resource_ids", expanding=True)),
+        )
+    )
+    .order_by(tags.c.resource_id, tags.c.key)
+)
 
 ExistsCheck = Callable[[Connection, str, str], bool]
 """(connection, account_id, resource_id) -> does the resource exist in that account?"""
@@ -161,15 +174,7 @@ class TagService:
         if not wanted:
             return result
         rows = conn.execute(
-            select(tags.c.resource_id, tags.c.key, tags.c.value)
-            .where(
-                and_(
-                    tags.c.account_id == account_id,
-                    tags.c.resource_type == resource_type,
-                    tags.c.resource_id.in_(wanted),
-                )
-            )
-            .order_by(tags.c.resource_id, tags.c.key)
+            _TAGS_OF, {"account_id": account_id, "resource_type": resource_type, "resource_ids": wanted}
         )
         for resource_id, key, value in rows:
             result[resource_id].append({"Key": key, "Value": value})
