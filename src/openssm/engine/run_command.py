@@ -39,6 +39,7 @@ class RunCommandWorker:
         self._gate = gate
         self.topics: tuple[str, ...] = (RUN_COMMAND_TOPIC, ALARMS_TOPIC)
 
+
     async def run_once(self) -> bool:
         await self._check_gated()
         claims = await self._db.run(self._claim)
@@ -51,6 +52,8 @@ class RunCommandWorker:
             return claim_due(conn, repo.CLAIM_COLUMNS, self._clock.now(), LEASE, BATCH)
 
     async def _check_gated(self) -> None:
+        """Stop gated commands in flight whose alarm fired (an alarm change wakes this worker
+        through the `alarms` topic; one indexed query when nothing is gated)."""
         if self._gate is None:
             return
         for command_id, account_id, config in await self._db.run(self._read, repo.gated_in_flight):
@@ -90,7 +93,7 @@ class RunCommandWorker:
         with self._db.begin() as conn:
             if not still_held(conn, repo.CLAIM_COLUMNS, claim):
                 return set()
-            command = repo.get_command_by_id(conn, claim.key)
+            command = repo.command_for_pass(conn, claim.key)
             if command is None:
                 return set()
             now = self._clock.now()

@@ -14,7 +14,6 @@ messages and wakes those polls: one query per interval, however many nodes wait.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from openssm.core.clock import Clock
 from openssm.core.context import RequestContext
 from openssm.core.errors import ApiError
 from openssm.core.signals import Notifier
-from openssm.domain.nodes.messages import Message, MessageQueue, node_topic
+from openssm.domain.nodes.messages import Message, MessageHeader, MessageQueue, node_topic
 from openssm.node_api.registration import require_self
 from openssm.node_api.replies import ReplyDispatcher
 from openssm.protocol.registry import NODE, operation
@@ -144,8 +143,13 @@ class MessageHandlers:
                 remaining = deadline - self._clock.monotonic()
                 if messages or remaining <= 0 or self._stopping():
                     break
-                with contextlib.suppress(TimeoutError):
+                try:
                     await asyncio.wait_for(wake.wait(), remaining)
+                except TimeoutError:
+                    # Not woken: nothing became deliverable here, and PollWaker would have woken
+                    # this poll for messages of other replicas or past their visibility timeout.
+                    messages = []
+                    break
         finally:
             self.waiters.remove(instance_id)
             for topic in topics:
@@ -156,8 +160,8 @@ class MessageHandlers:
             "Messages": [message_to_wire(m) for m in messages],
         }
 
-    def _own_message(self, conn: Connection, ctx: RequestContext, message_id: str) -> Message:
-        message = self._queue.get(conn, message_id)
+    def _own_message(self, conn: Connection, ctx: RequestContext, message_id: str) -> MessageHeader:
+        message = self._queue.header(conn, message_id)
         if message is None:
             raise ApiError("InvalidMessageIdException", f"Message {message_id} does not exist.")
         require_self(ctx, message.instance_id)

@@ -45,6 +45,7 @@ class Authenticator:
         self._default = default_principal
         self._disabled = disabled
         self._node_lookup: NodeCredentialLookup | None = None
+        self._node_cached: NodeCredentialLookup | None = None
         if disabled:
             log.warning(
                 "SigV4 authentication is DISABLED (--dev-disable-auth): every request without a node token "
@@ -53,8 +54,13 @@ class Authenticator:
                 default_principal.account_id,
             )
 
-    def set_node_lookup(self, lookup: NodeCredentialLookup) -> None:
+    def set_node_lookup(
+        self, lookup: NodeCredentialLookup, cached: NodeCredentialLookup | None = None
+    ) -> None:
+        """`lookup` reads the database (run off the event loop); `cached`, if given, answers
+        from memory without blocking and is asked first."""
         self._node_lookup = lookup
+        self._node_cached = cached
 
     async def authenticate(
         self, request: sigv4.SignedRequest, signing_name: str, run_blocking: RunBlocking
@@ -67,7 +73,9 @@ class Authenticator:
         if token:
             if self._node_lookup is None:
                 raise sigv4.unrecognized_client()
-            credential = await run_blocking(self._node_lookup, auth.access_key_id, token)
+            credential = self._node_cached(auth.access_key_id, token) if self._node_cached else None
+            if credential is None:
+                credential = await run_blocking(self._node_lookup, auth.access_key_id, token)
         else:
             credential = self._users.get(auth.access_key_id)
         if credential is None:

@@ -49,6 +49,7 @@ def _install_nodes(runtime: Runtime) -> None:
     from openssm.core.context import Principal
     from openssm.domain.activations.handlers import ActivationHandlers
     from openssm.domain.activations.service import ActivationService
+    from openssm.domain.nodes.credentials import NodeCredential
     from openssm.domain.nodes.handlers import NodeHandlers
     from openssm.domain.nodes.messages import MessageQueue
     from openssm.domain.nodes.service import INSTANCE_ID_PATTERN, NodeService
@@ -79,8 +80,7 @@ def _install_nodes(runtime: Runtime) -> None:
         activations=activations, nodes=nodes, message_queue=queue, reply_dispatcher=dispatcher
     )
 
-    def node_credential(access_key_id: str, session_token: str) -> Credential | None:
-        found = nodes.lookup_credential(access_key_id, session_token)
+    def as_credential(access_key_id: str, found: NodeCredential | None) -> Credential | None:
         if found is None:
             return None
         principal = Principal(
@@ -91,7 +91,10 @@ def _install_nodes(runtime: Runtime) -> None:
         )
         return Credential(secret_access_key=found.secret_access_key, principal=principal)
 
-    runtime.authenticator.set_node_lookup(node_credential)
+    runtime.authenticator.set_node_lookup(
+        lambda key, token: as_credential(key, nodes.lookup_credential(key, token)),
+        cached=lambda key, token: as_credential(key, nodes.cached_credential(key, token)),
+    )
     runtime.workers.append(NodeHousekeepingWorker(runtime.db, runtime.clock, queue))
     runtime.registry.add(ActivationHandlers(activations))
     runtime.registry.add(NodeHandlers(nodes))

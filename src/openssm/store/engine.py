@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -86,7 +87,35 @@ class Database:
                 self.url, pool_size=pool_size, max_overflow=4, pool_pre_ping=True, pool_recycle=1800
             )
             threads = pool_size
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="openssm-db")
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="openssm-db", initializer=self._mark_executor_thread
+        )
+        self._local = threading.local()
+        self._kept: list[Connection] = []
+        self._kept_lock = threading.Lock()
+
+    def _mark_executor_thread(self) -> None:
+        self._local.keep_connection = True
+
+    def _connection(self) -> tuple[Connection, bool]:
+        """The connection for a new transaction and whether it is this thread's kept one.
+
+        An executor thread keeps one connection for good (a pool checkout and a new Connection per
+        transaction cost more than most of our statements); other threads, and a transaction
+        opened inside another on the same thread, get a pooled one."""
+        if not getattr(self._local, "keep_connection", False):
+            return self.engine.connect(), False
+        kept: Connection | None = getattr(self._local, "connection", None)
+        if kept is not None and (kept.closed or kept.invalidated):
+            kept = None
+        if kept is None:
+            kept = self.engine.connect()
+            self._local.connection = kept
+            with self._kept_lock:
+                self._kept.append(kept)
+        if kept.in_transaction():
+            return self.engine.connect(), False
+        return kept, True
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,12 +126,17 @@ class Database:
         """A transaction: committed when the block ends, rolled back if it raises. Callbacks
         registered with `after_commit` run once the commit succeeded."""
         callbacks: list[Callable[[], None]] = []
-        with self.engine.begin() as connection:
-            connection.info[_AFTER_COMMIT] = callbacks
-            try:
-                yield connection
-            finally:
-                connection.info.pop(_AFTER_COMMIT, None)
+        connection, kept = self._connection()
+        try:
+            with connection.begin():
+                connection.info[_AFTER_COMMIT] = callbacks
+                try:
+                    yield connection
+                finally:
+                    connection.info.pop(_AFTER_COMMIT, None)
+        finally:
+            if not kept:
+                connection.close()
         for callback in callbacks:
             callback()
 
@@ -118,4 +152,8 @@ class Database:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        with self._kept_lock:
+            for connection in self._kept:
+                connection.close()
+            self._kept.clear()
         self.engine.dispose()

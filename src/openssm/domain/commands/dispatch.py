@@ -56,9 +56,9 @@ class CommandMessages:
         self._notifier = notifier
         self._region = region
 
-    def dispatch(
-        self, conn: Connection, command: RowMapping, instance_ids: Sequence[str], now: datetime
-    ) -> None:
+    def dispatch(self, conn: Connection, command_id: str, instance_ids: Sequence[str], now: datetime) -> None:
+        command = repo.get_command_by_id(conn, command_id)
+        assert command is not None
         payload = send_command_payload(command)
         for instance_id in instance_ids:
             self._queue.enqueue(
@@ -83,7 +83,7 @@ class CommandMessages:
         if row["dispatched_date"] is None:
             return True
         key = message_id(row["command_id"], row["instance_id"])
-        message = self._queue.get(conn, key)
+        message = self._queue.header(conn, key)
         if message is None or message.state != MessageState.QUEUED:
             return False
         return self._queue.withdraw(conn, key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, select
 
 from openssm.core.signals import Notifier
 from openssm.domain.commands import repository as repo
@@ -22,7 +22,7 @@ from openssm.domain.commands.models import Details, PluginResult
 from openssm.domain.commands.service import RUN_COMMAND_TOPIC
 from openssm.domain.commands.status import NON_TERMINAL_DETAILS, invocation_state, is_terminal
 from openssm.store.engine import after_commit
-from openssm.store.schema.commands import command_invocations, commands
+from openssm.store.schema.commands import command_invocations
 
 # openssm's agent adds the whole streams (up to its capture limit) next to the official agent's
 # 24,000/8,000-character copies; the official agent sends only those copies.
@@ -98,23 +98,15 @@ class CommandReplies:
         self._notifier = notifier
 
     def _open(self, conn: Connection, instance_id: str, message_id: str) -> tuple[Any, Any] | None:
+        """(command facts, invocation facts) of a sendCommand message, or None."""
         ids = parse_message_id(message_id)
         if ids is None or ids[1] != instance_id:
             return None
-        command = repo.get_command_by_id(conn, ids[0])
-        if command is None:
-            return None
-        row = repo.invocation(conn, ids[0], instance_id)
-        if row is None:
-            return None
-        return command, row
+        row = repo.invocation_for_reply(conn, ids[0], instance_id)
+        return None if row is None else (row, row)
 
     def _wake(self, conn: Connection, command_id: str, now: datetime) -> None:
-        conn.execute(
-            update(commands)
-            .where(and_(commands.c.command_id == command_id, commands.c.next_check_at.is_not(None)))
-            .values(next_check_at=now)
-        )
+        repo.mark_due(conn, command_id, now)
         after_commit(conn, lambda: self._notifier.notify(RUN_COMMAND_TOPIC))
 
     def on_acknowledged(self, conn: Connection, instance_id: str, message_id: str, now: datetime) -> None:
@@ -138,35 +130,30 @@ class CommandReplies:
             return
         command, row = opened
         command_id = command["command_id"]
-        schema = str(command["document_content"].get("schemaVersion", "2.2"))
-        plugins = _plugins(payload, schema)
-        first_seq = repo.latest_plugin_seq(conn, command_id, instance_id) + 1
-        for offset, plugin in enumerate(plugins):
-            repo.upsert_plugin(conn, command_id, instance_id, first_seq + offset, plugin)
+        plugins = _plugins(payload, str(command["document_schema_version"]))
+        for seq, plugin in enumerate(plugins):
+            repo.upsert_plugin(conn, command_id, instance_id, seq, plugin)
         details = _DOCUMENT_STATUS.get(str(payload.get("documentStatus")), Details.IN_PROGRESS)
+        if not is_terminal(details) and row["status_details"] == Details.CANCELLING:
+            details = Details.CANCELLING  # still being cancelled: only a final reply ends that
         state = invocation_state(details)
-        values: dict[str, Any] = {
-            "status": state.status,
-            "status_details": state.details,
-            "trace_output": str(payload.get("documentTraceOutput") or "")[:2500],
-        }
         starts = [p.response_start for p in plugins if p.response_start]
-        if row["execution_start"] is None:
-            values["execution_start"] = min(starts) if starts else now
-        if plugins:
-            values["response_code"] = plugins[-1].response_code
-        if not is_terminal(details):
-            if row["status_details"] == Details.CANCELLING:
-                values.pop("status"), values.pop("status_details")
-        else:
-            ends = [p.response_finish for p in plugins if p.response_finish]
-            values["execution_end"] = max(ends) if ends else now
+        ends = [p.response_finish for p in plugins if p.response_finish]
+        recorded = repo.record_reply(
+            conn,
+            command_id,
+            instance_id,
+            status=state.status,
+            details=state.details,
+            trace=str(payload.get("documentTraceOutput") or "")[:2500],
+            start=min(starts) if starts else now,
+            end=(max(ends) if ends else now) if is_terminal(details) else None,
+            response_code=plugins[-1].response_code if plugins else None,
+        )
         # Only what changes the rollout wakes the worker: the first sign of life (the ramp counts
         # acknowledgements) and the end (a slot frees, errors may cross MaxErrors).
         first_reply = row["status_details"] in (Details.PENDING, Details.DELAYED)
-        if repo.update_invocation(conn, command_id, instance_id, values) and (
-            first_reply or is_terminal(details)
-        ):
+        if recorded and (first_reply or is_terminal(details)):
             self._wake(conn, command_id, now)
 
     def on_failed(
@@ -198,7 +185,6 @@ class CommandReplies:
             )
         )
         for command_id in list(conn.execute(query).scalars()):
-            repo.get_command_by_id(conn, command_id, lock=True)
             repo.update_invocation(
                 conn,
                 command_id,

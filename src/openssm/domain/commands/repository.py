@@ -31,17 +31,21 @@ _NON_TERMINAL = ("Pending", "InProgress", "Delayed", "Cancelling")
 _INV = command_invocations.c
 _COMMAND = select(commands).where(commands.c.command_id == bindparam("command_id"))
 _COMMAND_FOR_UPDATE = _COMMAND.with_for_update()
+# A worker pass reads everything but the bulky document and parameters (read only to dispatch).
+_BULKY = {"document_content", "parameters", "resolved_parameters", "instance_ids", "notification_config"}
+_COMMAND_FOR_PASS = select(*(c for c in commands.c if c.name not in _BULKY)).where(
+    commands.c.command_id == bindparam("command_id")
+)
+_INVOCATION_FOR_REPLY = (
+    select(_INV.command_id, _INV.status_details, commands.c.document_schema_version)
+    .join(commands, commands.c.command_id == _INV.command_id)
+    .where(and_(_INV.command_id == bindparam("command_id"), _INV.instance_id == bindparam("instance_id")))
+)
 _INVOCATIONS_OF = (
     select(command_invocations).where(_INV.command_id == bindparam("command_id")).order_by(_INV.seq)
 )
 _INVOCATION = select(command_invocations).where(
     and_(_INV.command_id == bindparam("command_id"), _INV.instance_id == bindparam("instance_id"))
-)
-_LATEST_PLUGIN_SEQ = select(func.coalesce(func.max(command_plugins.c.seq), -1)).where(
-    and_(
-        command_plugins.c.command_id == bindparam("command_id"),
-        command_plugins.c.instance_id == bindparam("instance_id"),
-    )
 )
 
 
@@ -68,6 +72,18 @@ def get_command(
 def get_command_by_id(conn: Connection, command_id: str, *, lock: bool = False) -> RowMapping | None:
     query = _COMMAND_FOR_UPDATE if lock and conn.dialect.name == "postgresql" else _COMMAND
     return conn.execute(query, {"command_id": command_id}).mappings().first()
+
+
+def invocation_for_reply(conn: Connection, command_id: str, instance_id: str) -> RowMapping | None:
+    """The little that recording a node's reply needs: the invocation's StatusDetails and its
+    document's schema version."""
+    params = {"command_id": command_id, "instance_id": instance_id}
+    return conn.execute(_INVOCATION_FOR_REPLY, params).mappings().first()
+
+
+def command_for_pass(conn: Connection, command_id: str) -> RowMapping | None:
+    """A command as a worker pass needs it (without the document and parameters)."""
+    return conn.execute(_COMMAND_FOR_PASS, {"command_id": command_id}).mappings().first()
 
 
 def update_command(conn: Connection, command_id: str, values: dict[str, Any]) -> None:
@@ -149,10 +165,41 @@ def plugins_by_invocation(
     return result
 
 
+_PLUGIN_COLUMNS = (
+    "status",
+    "status_details",
+    "response_code",
+    "response_start",
+    "response_finish",
+    "output",
+    "standard_output",
+    "standard_error",
+    "output_s3_bucket_name",
+    "output_s3_key_prefix",
+)
+_PLUGIN_KEY = and_(
+    command_plugins.c.command_id == bindparam("c"),
+    command_plugins.c.instance_id == bindparam("i"),
+    command_plugins.c.name == bindparam("n"),
+)
+_UPDATE_PLUGIN = update(command_plugins).where(_PLUGIN_KEY).values({c: bindparam(c) for c in _PLUGIN_COLUMNS})
+_INSERT_PLUGIN = insert(command_plugins).values(
+    command_id=bindparam("c"),
+    instance_id=bindparam("i"),
+    name=bindparam("n"),
+    seq=bindparam("seq"),
+    **{c: bindparam(c) for c in _PLUGIN_COLUMNS},
+)
+
+
 def upsert_plugin(
     conn: Connection, command_id: str, instance_id: str, seq: int, plugin: PluginResult
 ) -> None:
+    """Store a step's result (`seq`: its place in the document, for ordering)."""
     values = {
+        "c": command_id,
+        "i": instance_id,
+        "n": plugin.name,
         "status": plugin.status,
         "status_details": plugin.status_details,
         "response_code": plugin.response_code,
@@ -164,17 +211,67 @@ def upsert_plugin(
         "output_s3_bucket_name": plugin.output_s3_bucket_name,
         "output_s3_key_prefix": plugin.output_s3_key_prefix,
     }
-    key = and_(
-        command_plugins.c.command_id == command_id,
-        command_plugins.c.instance_id == instance_id,
-        command_plugins.c.name == plugin.name,
-    )
-    if conn.execute(update(command_plugins).where(key).values(values)).rowcount == 0:
-        conn.execute(
-            insert(command_plugins).values(
-                command_id=command_id, instance_id=instance_id, name=plugin.name, seq=seq, **values
-            )
+    if conn.execute(_UPDATE_PLUGIN, values).rowcount == 0:
+        conn.execute(_INSERT_PLUGIN, {**values, "seq": seq})
+
+
+_RECORD_REPLY = (
+    update(command_invocations)
+    .where(
+        and_(
+            _INV.command_id == bindparam("c"),
+            _INV.instance_id == bindparam("i"),
+            _INV.status_details.in_(_NON_TERMINAL),
         )
+    )
+    .values(
+        status=bindparam("status"),
+        status_details=bindparam("details"),
+        trace_output=bindparam("trace"),
+        execution_start=func.coalesce(_INV.execution_start, bindparam("start")),
+        execution_end=func.coalesce(bindparam("end"), _INV.execution_end),
+        response_code=func.coalesce(bindparam("code"), _INV.response_code),
+    )
+)
+
+
+def record_reply(
+    conn: Connection,
+    command_id: str,
+    instance_id: str,
+    *,
+    status: str,
+    details: str,
+    trace: str,
+    start: datetime,
+    end: datetime | None,
+    response_code: int | None,
+) -> bool:
+    """A node's reply on an unfinished invocation (None leaves end / response code as they are);
+    False if the invocation had already ended."""
+    params = {
+        "c": command_id,
+        "i": instance_id,
+        "status": status,
+        "details": details,
+        "trace": trace,
+        "start": start,
+        "end": end,
+        "code": response_code,
+    }
+    return conn.execute(_RECORD_REPLY, params).rowcount == 1
+
+
+_WAKE = (
+    update(commands)
+    .where(and_(commands.c.command_id == bindparam("c"), commands.c.next_check_at.is_not(None)))
+    .values(next_check_at=bindparam("now"))
+)
+
+
+def mark_due(conn: Connection, command_id: str, now: datetime) -> None:
+    """Ask for a worker pass on an unfinished command now."""
+    conn.execute(_WAKE, {"c": command_id, "now": now})
 
 
 def status_filter(column_status: Any, column_details: Any, value: str) -> ColumnElement[bool]:
@@ -184,11 +281,6 @@ def status_filter(column_status: Any, column_details: Any, value: str) -> Column
 def count_invocations(conn: Connection, command_id: str) -> int:
     query = select(func.count()).where(command_invocations.c.command_id == command_id)
     return int(conn.execute(query).scalar_one())
-
-
-def latest_plugin_seq(conn: Connection, command_id: str, instance_id: str) -> int:
-    params = {"command_id": command_id, "instance_id": instance_id}
-    return int(conn.execute(_LATEST_PLUGIN_SEQ, params).scalar_one())
 
 
 def due_time(conn: Connection, command_id: str) -> datetime | None:
@@ -213,17 +305,21 @@ def gate_view(conn: Connection, command_id: str) -> GateView | None:
     ).first()
     if row is None:
         return None
-    waiting = conn.execute(
-        select(func.count()).where(
-            and_(
-                command_invocations.c.command_id == command_id,
-                command_invocations.c.dispatched_date.is_(None),
-                command_invocations.c.status_details == "Pending",
-            )
-        )
-    ).scalar_one()
     needs = bool(row.alarm_configuration) and row.stop_reason is None
-    return GateView(row.account_id, row.alarm_configuration, needs, bool(waiting))
+    waiting = False
+    if needs:
+        waiting = bool(
+            conn.execute(
+                select(func.count()).where(
+                    and_(
+                        command_invocations.c.command_id == command_id,
+                        command_invocations.c.dispatched_date.is_(None),
+                        command_invocations.c.status_details == "Pending",
+                    )
+                )
+            ).scalar_one()
+        )
+    return GateView(row.account_id, row.alarm_configuration, needs, waiting)
 
 
 def gated_in_flight(conn: Connection) -> list[tuple[str, str, dict[str, Any]]]:

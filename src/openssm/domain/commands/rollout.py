@@ -155,7 +155,7 @@ class Rollout:
         online = self._nodes.online_ids(conn, command["account_id"], candidates, now)
         ordered = [i for i in candidates if i in online] + [i for i in candidates if i not in online]
         chosen = ordered[:allowance]
-        self._messages.dispatch(conn, command, chosen, now)
+        self._messages.dispatch(conn, command["command_id"], chosen, now)
         return set(chosen)
 
     @staticmethod

@@ -124,6 +124,7 @@ class CommandService:
                 "resolved_document_version": document.version,
                 "document_content": document.content,
                 "platform_types": list(document.platform_types),
+                "document_schema_version": document.schema_version,
                 "comment": request.comment,
                 "parameters": request.parameters,
                 "resolved_parameters": parameters,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select
 
+from openssm.core.clock import Clock
 from openssm.store.schema.nodes import node_credentials as nc
 
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -70,15 +71,17 @@ def issue(
     return issued
 
 
-def lookup(conn: Connection, access_key_id: str, session_token: str, now: datetime) -> NodeCredential | None:
-    """The credential for a signed request, or None if unknown, expired, revoked or the session
-    token does not match."""
+def lookup(
+    conn: Connection, access_key_id: str, session_token: str, now: datetime
+) -> tuple[NodeCredential, datetime] | None:
+    """The credential for a signed request and its expiry, or None if unknown, expired, revoked
+    or the session token does not match."""
     row = conn.execute(_BY_ACCESS_KEY, {"access_key_id": access_key_id}).mappings().first()
     if row is None or row["expires_at"] <= now:
         return None
     if not hmac.compare_digest(row["session_token_hash"], _token_hash(session_token)):
         return None
-    return NodeCredential(row["instance_id"], row["account_id"], row["secret_access_key"])
+    return NodeCredential(row["instance_id"], row["account_id"], row["secret_access_key"]), row["expires_at"]
 
 
 def revoke_all(conn: Connection, instance_id: str) -> None:
@@ -87,3 +90,41 @@ def revoke_all(conn: Connection, instance_id: str) -> None:
 
 def purge_expired(conn: Connection, now: datetime) -> int:
     return conn.execute(delete(nc).where(nc.c.expires_at <= now)).rowcount
+
+
+class CredentialCache:
+    """Recently verified node credentials, so a busy node's requests skip the database.
+
+    An entry lives `ttl` seconds (never past the credential's expiry). Deregistration in this
+    process evicts the node's entries at once; another replica may accept a revoked credential for
+    at most `ttl` seconds. Read from the event loop, written from the database thread: plain dict
+    operations, atomic under the GIL.
+    """
+
+    def __init__(self, clock: Clock, ttl: float = 5.0) -> None:
+        self._clock = clock
+        self._ttl = ttl
+        self._entries: dict[str, tuple[NodeCredential, str, float, datetime]] = {}
+
+    def get(self, access_key_id: str, session_token: str) -> NodeCredential | None:
+        entry = self._entries.get(access_key_id)
+        if entry is None:
+            return None
+        credential, token_hash, fresh_until, expires_at = entry
+        if self._clock.monotonic() >= fresh_until or self._clock.now() >= expires_at:
+            self._entries.pop(access_key_id, None)
+            return None
+        if not hmac.compare_digest(token_hash, _token_hash(session_token)):
+            return None
+        return credential
+
+    def put(
+        self, access_key_id: str, session_token: str, credential: NodeCredential, expires_at: datetime
+    ) -> None:
+        fresh_until = self._clock.monotonic() + self._ttl
+        self._entries[access_key_id] = (credential, _token_hash(session_token), fresh_until, expires_at)
+
+    def evict_instance(self, instance_id: str) -> None:
+        for key, entry in list(self._entries.items()):
+            if entry[0].instance_id == instance_id:
+                self._entries.pop(key, None)

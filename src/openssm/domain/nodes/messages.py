@@ -26,11 +26,11 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Insert, and_, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
 from openssm.store.schema.nodes import node_messages as nm
 from openssm.store.schema.nodes import node_replies as nr
+from openssm.store.statements import insert_if_absent
 
 MAX_MESSAGES_PER_POLL = 10
 
@@ -52,8 +52,59 @@ class MessageState(StrEnum):
 
 _DELIVERABLE = (MessageState.QUEUED.value, MessageState.DELIVERED.value)
 _UNACKNOWLEDGED = (*_DELIVERABLE, MessageState.WITHDRAWN.value)
-# Read on every ec2messages call: built once, so SQLAlchemy reuses its cache key.
+# Statements of the ec2messages hot path, built once so SQLAlchemy reuses their cache keys.
 _BY_ID = select(nm).where(nm.c.message_id == bindparam("message_id"))
+_HEADER_BY_ID = select(nm.c.message_id, nm.c.instance_id, nm.c.topic, nm.c.state).where(
+    nm.c.message_id == bindparam("message_id")
+)
+_DELIVERABLE_OF_NODE = (
+    select(nm)
+    .where(
+        and_(
+            nm.c.instance_id == bindparam("instance_id"),
+            nm.c.state.in_(_DELIVERABLE),
+            nm.c.visible_at <= bindparam("now"),
+            nm.c.expires_at > bindparam("now"),
+        )
+    )
+    .order_by(nm.c.created_date, nm.c.message_id)
+    .limit(bindparam("limit"))
+)
+_DELIVERABLE_OF_NODE_LOCKED = _DELIVERABLE_OF_NODE.with_for_update(skip_locked=True)
+_DELIVER = (
+    update(nm)
+    .where(
+        and_(
+            nm.c.message_id == bindparam("id"),
+            nm.c.state.in_(_DELIVERABLE),
+            nm.c.visible_at <= bindparam("now"),
+        )
+    )
+    .values(
+        state=MessageState.DELIVERED.value,
+        visible_at=bindparam("hidden_until"),
+        delivery_count=nm.c.delivery_count + 1,
+    )
+)
+_ACKNOWLEDGE = (
+    update(nm)
+    .where(
+        and_(
+            nm.c.message_id == bindparam("id"),
+            nm.c.instance_id == bindparam("node"),
+            nm.c.state.in_(_UNACKNOWLEDGED),
+        )
+    )
+    .values(state=MessageState.ACKNOWLEDGED.value, acknowledged_date=bindparam("now"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHeader:
+    message_id: str
+    instance_id: str
+    topic: str
+    state: MessageState
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +133,6 @@ def _to_message(row: Any) -> Message:
     )
 
 
-def _insert_once(conn: Connection, statement: Insert) -> bool:
-    """Insert unless the key exists (also when a concurrent transaction inserted it first)."""
-    try:
-        with conn.begin_nested():
-            conn.execute(statement)
-    except IntegrityError:
-        return False
-    return True
-
-
 class MessageQueue:
     """Stateless operations on the queue; every call works in the caller's transaction."""
 
@@ -109,22 +150,28 @@ class MessageQueue:
         """Queue a message, deliverable at once until `expires_at`. Enqueueing an existing
         message id changes nothing (so a retried enqueue is harmless). The caller notifies
         `node_topic(instance_id)` after committing."""
-        if conn.execute(select(nm.c.message_id).where(nm.c.message_id == message_id)).first() is not None:
-            return
-        _insert_once(
+        insert_if_absent(
             conn,
-            insert(nm).values(
-                message_id=message_id,
-                instance_id=instance_id,
-                topic=topic,
-                payload=orjson.dumps(payload).decode(),
-                created_date=created,
-                visible_at=created,
-                expires_at=expires_at,
-                delivery_count=0,
-                state=MessageState.QUEUED.value,
-            ),
+            nm,
+            {
+                "message_id": message_id,
+                "instance_id": instance_id,
+                "topic": topic,
+                "payload": orjson.dumps(payload).decode(),
+                "created_date": created,
+                "visible_at": created,
+                "expires_at": expires_at,
+                "delivery_count": 0,
+                "state": MessageState.QUEUED.value,
+            },
         )
+
+    def header(self, conn: Connection, message_id: str) -> MessageHeader | None:
+        """Whose message it is, its topic and state (without reading its payload)."""
+        row = conn.execute(_HEADER_BY_ID, {"message_id": message_id}).first()
+        if row is None:
+            return None
+        return MessageHeader(row.message_id, row.instance_id, row.topic, MessageState(row.state))
 
     def get(self, conn: Connection, message_id: str) -> Message | None:
         row = conn.execute(_BY_ID, {"message_id": message_id}).mappings().first()
@@ -162,39 +209,15 @@ class MessageQueue:
         """Hand out the node's deliverable messages (oldest first, at most 10): queued ones, and
         delivered ones whose visibility timeout has passed without an acknowledgement. Each is
         hidden for `visibility_timeout_s` seconds. Expired messages are skipped."""
-        query = (
-            select(nm)
-            .where(
-                and_(
-                    nm.c.instance_id == instance_id,
-                    nm.c.state.in_(_DELIVERABLE),
-                    nm.c.visible_at <= now,
-                    nm.c.expires_at > now,
-                )
-            )
-            .order_by(nm.c.created_date, nm.c.message_id)
-            .limit(MAX_MESSAGES_PER_POLL)
-        )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)  # concurrent polls take different messages
-        candidates = conn.execute(query).mappings().all()
+        # On PostgreSQL concurrent polls take different messages (SKIP LOCKED).
+        query = _DELIVERABLE_OF_NODE_LOCKED if conn.dialect.name == "postgresql" else _DELIVERABLE_OF_NODE
+        params = {"instance_id": instance_id, "now": now, "limit": MAX_MESSAGES_PER_POLL}
+        candidates = conn.execute(query, params).mappings().all()
         hidden_until = now + timedelta(seconds=visibility_timeout_s)
         claimed: list[Message] = []
         for row in candidates:
             result = conn.execute(
-                update(nm)
-                .where(
-                    and_(
-                        nm.c.message_id == row["message_id"],
-                        nm.c.state.in_(_DELIVERABLE),
-                        nm.c.visible_at <= now,
-                    )
-                )
-                .values(
-                    state=MessageState.DELIVERED.value,
-                    visible_at=hidden_until,
-                    delivery_count=nm.c.delivery_count + 1,
-                )
+                _DELIVER, {"id": row["message_id"], "now": now, "hidden_until": hidden_until}
             )
             if result.rowcount == 1:
                 message = _to_message(row)
@@ -233,17 +256,7 @@ class MessageQueue:
     def acknowledge(self, conn: Connection, instance_id: str, message_id: str, now: datetime) -> bool:
         """Mark the node's message acknowledged: it is never delivered again. True only for the
         first acknowledgement (also of a withdrawn message, which the node then runs anyway)."""
-        result = conn.execute(
-            update(nm)
-            .where(
-                and_(
-                    nm.c.message_id == message_id,
-                    nm.c.instance_id == instance_id,
-                    nm.c.state.in_(_UNACKNOWLEDGED),
-                )
-            )
-            .values(state=MessageState.ACKNOWLEDGED.value, acknowledged_date=now)
-        )
+        result = conn.execute(_ACKNOWLEDGE, {"id": message_id, "node": instance_id, "now": now})
         return result.rowcount == 1
 
     def fail(self, conn: Connection, instance_id: str, message_id: str) -> bool:
@@ -271,13 +284,8 @@ class MessageQueue:
 
     def record_reply(self, conn: Connection, message_id: str, reply_id: str, now: datetime) -> bool:
         """Remember a SendReply's ReplyId; False if it was seen before (a resent reply)."""
-        seen = conn.execute(
-            select(nr.c.reply_id).where(and_(nr.c.message_id == message_id, nr.c.reply_id == reply_id))
-        ).first()
-        if seen is not None:
-            return False
-        return _insert_once(
-            conn, insert(nr).values(message_id=message_id, reply_id=reply_id, received_date=now)
+        return insert_if_absent(
+            conn, nr, {"message_id": message_id, "reply_id": reply_id, "received_date": now}
         )
 
     def purge(self, conn: Connection, expired_before: datetime) -> int:

@@ -83,6 +83,7 @@ class NodeService:
         self._ping_timeout = ping_timeout
         self._token_lifetime = token_lifetime
         self._deregistration_listeners: list[DeregistrationListener] = []
+        self._credential_cache = credentials.CredentialCache(clock)
 
     def add_deregistration_listener(self, listener: DeregistrationListener) -> None:
         """`listener(conn, instance_id, now)` runs in the transaction that deregisters a node,
@@ -143,7 +144,16 @@ class NodeService:
     def lookup_credential(self, access_key_id: str, session_token: str) -> NodeCredential | None:
         """The node credential a signed request names (None: unknown, expired or revoked)."""
         with self._db.begin() as conn:
-            return credentials.lookup(conn, access_key_id, session_token, self._clock.now())
+            found = credentials.lookup(conn, access_key_id, session_token, self._clock.now())
+        if found is None:
+            return None
+        credential, expires_at = found
+        self._credential_cache.put(access_key_id, session_token, credential, expires_at)
+        return credential
+
+    def cached_credential(self, access_key_id: str, session_token: str) -> NodeCredential | None:
+        """`lookup_credential` from memory, without blocking (None: not known here right now)."""
+        return self._credential_cache.get(access_key_id, session_token)
 
     def replace_public_key(self, identity: NodeIdentity, public_key: str, key_type: str) -> None:
         if public_key == identity.public_key:
@@ -219,6 +229,7 @@ class NodeService:
             self._tags.delete_all(conn, account_id, RESOURCE_TYPE, instance_id)
             for listener in self._deregistration_listeners:
                 listener(conn, instance_id, now)
+        self._credential_cache.evict_instance(instance_id)
         log.info("node %s deregistered", instance_id)
 
     # Queries for other features (the caller's transaction)

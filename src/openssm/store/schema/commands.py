@@ -16,6 +16,7 @@ commands = Table(
     Column("resolved_document_version", String(16), nullable=False),
     Column("document_content", Json, nullable=False),  # the document sent to nodes (JSON object)
     Column("platform_types", Json, nullable=False),  # the document's platform types
+    Column("document_schema_version", String(8), nullable=False),
     Column("comment", String(100), nullable=False, default=""),
     Column("parameters", Json, nullable=False),  # name -> list of strings, as given (echoed)
     Column("resolved_parameters", Json, nullable=False),  # validated, defaults filled (sent to nodes)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: aa8bd866c546
+Revision ID: 2d633fb87ed3
 Revises:
-Create Date: 2026-11-25 21:16:10.202467
+Create Date: 2026-11-25 23:13:43.040460
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 import openssm.store.schema.base
 
-revision = "aa8bd866c546"
+revision = "2d633fb87ed3"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -110,6 +110,7 @@ def upgrade() -> None:
         sa.Column("resolved_document_version", sa.String(length=16), nullable=False),
         sa.Column("document_content", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("platform_types", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("document_schema_version", sa.String(length=8), nullable=False),
         sa.Column("comment", sa.String(length=100), nullable=False),
         sa.Column("parameters", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("resolved_parameters", sa.JSON(none_as_null=True), nullable=False),
