@@ -331,14 +331,19 @@ def claim(
 def mark_due(
     conn: Connection, account_id: str, namespace: str, metric_names: Iterable[str], now: datetime
 ) -> int:
-    """New data: evaluate the alarms on these metrics (and all math alarms of the account) now."""
+    """New data: evaluate the alarms on these metrics (and all math alarms of the account) now.
+
+    Also an alarm already due gets the new due time: an evaluation that read the alarm as due
+    before this data committed then loses its claim (the due time changed), or, if it already
+    holds the alarm, this update waits for it and makes the alarm due again after it — either
+    way the data is evaluated at once, not a period later."""
     names = list(set(metric_names))
     result = conn.execute(
         update(metric_alarms)
         .where(
             and_(
                 T.account_id == account_id,
-                T.next_evaluation_at > now,
+                T.next_evaluation_at.is_not(None),
                 or_(and_(T.namespace == namespace, T.metric_name.in_(names)), T.metric_name.is_(None)),
             )
         )
