@@ -39,7 +39,6 @@ class RunCommandWorker:
         self._gate = gate
         self.topics: tuple[str, ...] = (RUN_COMMAND_TOPIC, ALARMS_TOPIC)
 
-
     async def run_once(self) -> bool:
         await self._check_gated()
         claims = await self._db.run(self._claim)
