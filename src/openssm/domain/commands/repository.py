@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,6 +31,8 @@ _NON_TERMINAL = ("Pending", "InProgress", "Delayed", "Cancelling")
 _INV = command_invocations.c
 _COMMAND = select(commands).where(commands.c.command_id == bindparam("command_id"))
 _COMMAND_FOR_UPDATE = _COMMAND.with_for_update()
+_COMMAND_OF_ACCOUNT = _COMMAND.where(commands.c.account_id == bindparam("account_id"))
+_COMMAND_OF_ACCOUNT_FOR_UPDATE = _COMMAND_OF_ACCOUNT.with_for_update()
 # A worker pass reads everything but the bulky document and parameters (read only to dispatch).
 _BULKY = {"document_content", "parameters", "resolved_parameters", "instance_ids", "notification_config"}
 _COMMAND_FOR_PASS = select(*(c for c in commands.c if c.name not in _BULKY)).where(
@@ -50,7 +52,8 @@ _INVOCATION = select(command_invocations).where(
 
 
 def insert_command(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(commands).values(row))
+    # A plain insert with a parameter dict is compiled once per key set (`.values(row)` is not).
+    conn.execute(insert(commands), row)
 
 
 def insert_invocations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -61,12 +64,10 @@ def insert_invocations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None
 def get_command(
     conn: Connection, account_id: str, command_id: str, *, lock: bool = False
 ) -> RowMapping | None:
-    query = select(commands).where(
-        and_(commands.c.command_id == command_id, commands.c.account_id == account_id)
-    )
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return conn.execute(query).mappings().first()
+    locking = lock and conn.dialect.name == "postgresql"
+    query = _COMMAND_OF_ACCOUNT_FOR_UPDATE if locking else _COMMAND_OF_ACCOUNT
+    params = {"command_id": command_id, "account_id": account_id}
+    return conn.execute(query, params).mappings().first()
 
 
 def get_command_by_id(conn: Connection, command_id: str, *, lock: bool = False) -> RowMapping | None:
@@ -86,8 +87,20 @@ def command_for_pass(conn: Connection, command_id: str) -> RowMapping | None:
     return conn.execute(_COMMAND_FOR_PASS, {"command_id": command_id}).mappings().first()
 
 
+# Updates whose SET columns come from the parameter dict (compiled once per set of columns).
+_UPDATE_COMMAND = update(commands).where(commands.c.command_id == bindparam("b_command_id"))
+_UPDATE_UNFINISHED = update(command_invocations).where(
+    and_(
+        _INV.command_id == bindparam("b_command_id"),
+        _INV.instance_id.in_(bindparam("b_instance_ids", expanding=True)),
+        _INV.status_details.in_(_NON_TERMINAL),
+    )
+)
+
+
 def update_command(conn: Connection, command_id: str, values: dict[str, Any]) -> None:
-    conn.execute(update(commands).where(commands.c.command_id == command_id).values(values))
+    if values:
+        conn.execute(_UPDATE_COMMAND, {**values, "b_command_id": command_id})
 
 
 def invocations_of(conn: Connection, command_id: str) -> list[RowMapping]:
@@ -102,18 +115,8 @@ def invocation(conn: Connection, command_id: str, instance_id: str) -> RowMappin
 def update_invocation(conn: Connection, command_id: str, instance_id: str, values: dict[str, Any]) -> bool:
     """Change an unfinished invocation; False if it had already ended (a terminal status is never
     overwritten, whoever got there first)."""
-    result = conn.execute(
-        update(command_invocations)
-        .where(
-            and_(
-                _INV.command_id == command_id,
-                _INV.instance_id == instance_id,
-                _INV.status_details.in_(_NON_TERMINAL),
-            )
-        )
-        .values(values)
-    )
-    return result.rowcount == 1
+    params = {**values, "b_command_id": command_id, "b_instance_ids": [instance_id]}
+    return conn.execute(_UPDATE_UNFINISHED, params).rowcount == 1
 
 
 def update_invocations(
@@ -122,17 +125,8 @@ def update_invocations(
     """Change the unfinished invocations among `instance_ids` (terminal ones stay as they are)."""
     ids = list(instance_ids)
     for start in range(0, len(ids), 500):
-        conn.execute(
-            update(command_invocations)
-            .where(
-                and_(
-                    _INV.command_id == command_id,
-                    _INV.instance_id.in_(ids[start : start + 500]),
-                    _INV.status_details.in_(_NON_TERMINAL),
-                )
-            )
-            .values(values)
-        )
+        params = {**values, "b_command_id": command_id, "b_instance_ids": ids[start : start + 500]}
+        conn.execute(_UPDATE_UNFINISHED, params)
 
 
 def plugins_of(conn: Connection, command_id: str, instance_ids: Sequence[str]) -> list[RowMapping]:
@@ -351,6 +345,12 @@ def mark_alarm_stop(
 
 _WAITING = and_(_INV.dispatched_date.is_(None), _INV.status_details == "Pending")
 _DISPATCHED = _INV.dispatched_date.is_not(None)
+_WAITING_INSTANCES = (
+    select(_INV.instance_id)
+    .where(and_(_INV.command_id == bindparam("command_id"), _WAITING))
+    .order_by(_INV.seq)
+    .limit(bindparam("limit", type_=Integer))
+)
 _UNACKNOWLEDGED = and_(_DISPATCHED, _INV.status_details == "Pending")
 
 
@@ -414,13 +414,8 @@ def progress(conn: Connection, command_id: str, ramp_cutoff: datetime) -> Progre
 
 def waiting_instances(conn: Connection, command_id: str, limit: int) -> list[str]:
     """Instances not dispatched yet, in dispatch order."""
-    query = (
-        select(_INV.instance_id)
-        .where(and_(_INV.command_id == command_id, _WAITING))
-        .order_by(_INV.seq)
-        .limit(limit)
-    )
-    return list(conn.execute(query).scalars())
+    params = {"command_id": command_id, "limit": limit}
+    return list(conn.execute(_WAITING_INSTANCES, params).scalars())
 
 
 def end_waiting(conn: Connection, command_id: str, status: str, details: str) -> None:

@@ -36,6 +36,7 @@ from openssm.domain.documents.versions import (
     NewVersion,
     check_reserved_name,
     insert_document,
+    is_reserved_name,
     not_found,
     select_version,
     version_row,
@@ -146,6 +147,8 @@ class DocumentService:
             if region != self._region or owner not in (account_id, AMAZON_ACCOUNT):
                 raise not_found()
             candidates = [owner]
+        elif is_reserved_name(name_or_arn):  # no account can own it: skip the read of its own
+            name, candidates = name_or_arn, [AMAZON_ACCOUNT]
         else:
             name, candidates = name_or_arn, [account_id, AMAZON_ACCOUNT]
         for candidate in candidates:

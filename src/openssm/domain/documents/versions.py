@@ -25,21 +25,25 @@ def invalid_version() -> ApiError:
     return ApiError("InvalidDocumentVersion", "The document version is not valid or does not exist.")
 
 
-def check_reserved_name(name: str) -> None:
+def is_reserved_name(name: str) -> bool:
     """Names beginning with an AWS prefix (any case) are reserved for AWS-owned documents.
 
     The prefix is `aws-` with its hyphen (an AWS maintainer of the CloudFormation SSM provider, PR
     #47: "Reserved prefix is 'aws-', with the hyphen"), so `awesome-doc` is allowed.
     """
     lowered = name.lower()
-    for prefix in RESERVED_PREFIXES:
-        if lowered.startswith(prefix.lower()):
-            raise ApiError(
-                "ValidationException",
-                f"Invalid document name {name}. Document names can't begin with the reserved prefixes "
-                + ", ".join(RESERVED_PREFIXES)
-                + ".",
-            )
+    return any(lowered.startswith(prefix.lower()) for prefix in RESERVED_PREFIXES)
+
+
+def check_reserved_name(name: str) -> None:
+    """A document the caller creates must not take a reserved name (`is_reserved_name`)."""
+    if is_reserved_name(name):
+        raise ApiError(
+            "ValidationException",
+            f"Invalid document name {name}. Document names can't begin with the reserved prefixes "
+            + ", ".join(RESERVED_PREFIXES)
+            + ".",
+        )
 
 
 def select_version(

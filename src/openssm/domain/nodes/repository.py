@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, insert, or_, select, true, update
+from sqlalchemy import Connection, and_, bindparam, false, insert, or_, select, true, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -51,7 +51,7 @@ def to_instance(row: RowMapping) -> ManagedInstance:
 
 
 def insert_instance(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(mi).values(row))
+    conn.execute(insert(mi), row)
 
 
 def _live(account_id: str) -> ColumnElement[bool]:
@@ -67,11 +67,25 @@ def get(conn: Connection, account_id: str, instance_id: str) -> ManagedInstance 
     return to_instance(row) if row is not None else None
 
 
+# Built once (with an expanding IN list): SendCommand reads its nodes with it on every call.
+_LIVE_MANY = (
+    select(mi)
+    .where(
+        and_(
+            mi.c.account_id == bindparam("account_id"),
+            mi.c.deregistered == false(),
+            mi.c.instance_id.in_(bindparam("instance_ids", expanding=True)),
+        )
+    )
+    .order_by(mi.c.instance_id)
+)
+
+
 def get_many(conn: Connection, account_id: str, instance_ids: Collection[str]) -> list[ManagedInstance]:
     if not instance_ids:
         return []
-    query = select(mi).where(and_(_live(account_id), mi.c.instance_id.in_(list(instance_ids))))
-    return [to_instance(row) for row in conn.execute(query.order_by(mi.c.instance_id)).mappings()]
+    params = {"account_id": account_id, "instance_ids": list(instance_ids)}
+    return [to_instance(row) for row in conn.execute(_LIVE_MANY, params).mappings()]
 
 
 def identity(conn: Connection, instance_id: str) -> NodeIdentity | None:
@@ -176,12 +190,21 @@ def all_live(conn: Connection, account_id: str) -> list[ManagedInstance]:
     return [to_instance(row) for row in conn.execute(query).mappings()]
 
 
+_ONLINE_AMONG = select(mi.c.instance_id).where(
+    and_(
+        mi.c.account_id == bindparam("account_id"),
+        mi.c.deregistered == false(),
+        mi.c.instance_id.in_(bindparam("instance_ids", expanding=True)),
+        mi.c.last_ping.is_not(None),
+        mi.c.last_ping >= bindparam("pinged_since"),
+    )
+)
+
+
 def online_ids(
     conn: Connection, account_id: str, instance_ids: Collection[str], now: datetime, timeout: timedelta
 ) -> set[str]:
     if not instance_ids:
         return set()
-    query = select(mi.c.instance_id).where(
-        and_(_live(account_id), mi.c.instance_id.in_(list(instance_ids)), _online(now, timeout))
-    )
-    return set(conn.execute(query).scalars())
+    params = {"account_id": account_id, "instance_ids": list(instance_ids), "pinged_since": now - timeout}
+    return set(conn.execute(_ONLINE_AMONG, params).scalars())
