@@ -112,24 +112,11 @@ class RsaSigner(Signer):
         super().__init__(instance_id, "unused", "ssm", region)
         self.key = key
 
-    def headers(
-        self,
-        host: str,
-        target: str,
-        body: bytes,
-        content_type: str = "application/x-amz-json-1.1",
-        when: datetime | None = None,
-    ) -> list[tuple[str, str]]:
-        date = amz_date(when)
-        headers, signed, scope, text = self.string_to_sign(host, target, content_type, body, date)
+    def signature(self, text: str, date: str) -> str:
         signature = self.key.sign(
             text.encode(), padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
         )
-        authorization = (
-            f"{ALGORITHM} Credential={self.access_key}/{scope}, SignedHeaders={signed}, "
-            f"Signature={base64.b64encode(signature).decode()}"
-        )
-        return [*headers, ("authorization", authorization)]
+        return base64.b64encode(signature).decode()
 
 
 def check() -> None:

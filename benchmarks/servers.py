@@ -95,19 +95,11 @@ class Workdir:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
-class OpenSsm:
-    """`openssm serve` on a free port with its own data directory (SQLite unless `db` is given)."""
+class _Listening:
+    """A server process of ours on a free loopback port."""
 
-    def __init__(
-        self, data_dir: Path, *args: str, db: str = "", principals: Sequence[tuple[str, str, str]] = ()
-    ) -> None:
-        self.data_dir = data_dir
-        self.args = list(args)
-        self.principals = list(principals)  # extra (access key, secret, account id)
-        self.db = db
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = data_dir / "server.log"
+    port: int
+    process: subprocess.Popen[bytes] | None
 
     @property
     def host(self) -> str:
@@ -121,6 +113,21 @@ class OpenSsm:
     def pid(self) -> int:
         assert self.process is not None
         return self.process.pid
+
+
+class OpenSsm(_Listening):
+    """`openssm serve` on a free port with its own data directory (SQLite unless `db` is given)."""
+
+    def __init__(
+        self, data_dir: Path, *args: str, db: str = "", principals: Sequence[tuple[str, str, str]] = ()
+    ) -> None:
+        self.data_dir = data_dir
+        self.args = list(args)
+        self.principals = list(principals)  # extra (access key, secret, account id)
+        self.db = db
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
 
     def start(self) -> OpenSsm:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -182,7 +189,7 @@ class OpenSsm:
         )
 
 
-class Moto:
+class Moto(_Listening):
     """moto's server (`python -m moto.server`), the peer the issues compare against."""
 
     access_key = "testing"
@@ -192,19 +199,6 @@ class Moto:
         self.port = free_port()
         self.log_path = log_dir / f"moto-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://{self.host}"
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
 
     def start(self) -> Moto:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
