@@ -18,7 +18,9 @@ from openssm.domain.alarms.metric_service import MetricService
 from openssm.domain.alarms.models import AlarmDefinition, HistoryItem, MetricAlarm, MetricDatum
 from openssm.domain.alarms.service import AlarmService, HistoryFilter
 from openssm.store.engine import Database
+from tests.support.alertmanager import FakeAlertmanager
 from tests.support.databases import database_url
+from tests.support.moto_server import MotoServer
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -106,3 +108,22 @@ def world(backend: str, tmp_path: Path) -> Iterator[World]:
             yield World(db, clock, alarms, metrics, evaluator, published, wakes)
         finally:
             db.close()
+
+
+# Real peers of the remote alarm sources: moto's server (CloudWatch) and a fake Alertmanager.
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    server = MotoServer(tmp_path_factory.mktemp("moto")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def alertmanager() -> Iterator[FakeAlertmanager]:
+    server = FakeAlertmanager().start()
+    try:
+        yield server
+    finally:
+        server.stop()

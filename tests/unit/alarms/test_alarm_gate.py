@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -35,24 +34,6 @@ IDS = [f"{state or 'missing'}-ignore={ignore}" for state, ignore, _, _ in TABLE]
 
 def expected(triggered: list[dict[str, str]], name: str) -> list[dict[str, str]]:
     return [{k: v.format(name=name) for k, v in t.items()} for t in triggered]
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    server = MotoServer(tmp_path_factory.mktemp("moto")).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def alertmanager() -> Iterator[FakeAlertmanager]:
-    server = FakeAlertmanager().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def remote_gate(

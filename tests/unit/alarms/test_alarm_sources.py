@@ -3,7 +3,6 @@ CloudWatch, and an HTTP server speaking Alertmanager's v2 alerts API; and the po
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,24 +20,6 @@ from tests.support.server import free_port
 from tests.unit.alarms.conftest import ACCOUNT, World
 
 OK, ALARM, INSUFFICIENT = StateValue.OK, StateValue.ALARM, StateValue.INSUFFICIENT_DATA
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    server = MotoServer(tmp_path_factory.mktemp("moto")).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def alertmanager() -> Iterator[FakeAlertmanager]:
-    server = FakeAlertmanager().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def remote_alarm(moto: MotoServer, name: str, state: str | None) -> None:
