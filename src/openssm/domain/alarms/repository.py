@@ -22,6 +22,7 @@ from openssm.domain.alarms.models import (
     MetricStat,
     StateValue,
 )
+from openssm.domain.tagging.service import write_tags
 from openssm.store.schema.alarms import alarm_history, metric_alarms
 from openssm.store.schema.core import tags
 
@@ -442,23 +443,7 @@ def tags_of(conn: Connection, account_id: str, name: str) -> dict[str, str]:
 
 
 def put_tags(conn: Connection, account_id: str, name: str, new_tags: Mapping[str, str]) -> None:
-    existing = tags_of(conn, account_id, name)
-    where = and_(
-        tags.c.account_id == account_id, tags.c.resource_type == TAG_RESOURCE_TYPE, tags.c.resource_id == name
-    )
-    for key, value in new_tags.items():
-        if key in existing:
-            conn.execute(update(tags).where(and_(where, tags.c.key == key)).values(value=value))
-        else:
-            conn.execute(
-                insert(tags).values(
-                    account_id=account_id,
-                    resource_type=TAG_RESOURCE_TYPE,
-                    resource_id=name,
-                    key=key,
-                    value=value,
-                )
-            )
+    write_tags(conn, account_id, TAG_RESOURCE_TYPE, name, new_tags, tags_of(conn, account_id, name))
 
 
 def remove_tags(conn: Connection, account_id: str, name: str, keys: Sequence[str]) -> None:

@@ -38,6 +38,32 @@ _TAGS_OF = (
 )
 
 ExistsCheck = Callable[[Connection, str, str], bool]
+
+
+def write_tags(
+    conn: Connection,
+    account_id: str,
+    resource_type: str,
+    resource_id: str,
+    new_tags: Mapping[str, str],
+    existing_keys: Iterable[str],
+) -> None:
+    """Store `new_tags` on a resource: overwrite the keys it has, add the others (no checks: the
+    caller applies its service's limits). Used by every feature that keeps tags in `tags`."""
+    existing = set(existing_keys)
+    where = and_(
+        tags.c.account_id == account_id,
+        tags.c.resource_type == resource_type,
+        tags.c.resource_id == resource_id,
+    )
+    for key, value in new_tags.items():
+        if key in existing:
+            conn.execute(update(tags).where(and_(where, tags.c.key == key)).values(value=value))
+        else:
+            row = {"account_id": account_id, "resource_type": resource_type, "resource_id": resource_id}
+            conn.execute(insert(tags), {**row, "key": key, "value": value})
+
+
 """(connection, account_id, resource_id) -> does the resource exist in that account?"""
 
 
@@ -146,19 +172,7 @@ class TagService:
                 f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags. "
                 "Remove one or more tags and try again.",
             )
-        for key, value in new_tags.items():
-            if key in existing:
-                conn.execute(update(tags).where(and_(where, tags.c.key == key)).values(value=value))
-            else:
-                conn.execute(
-                    insert(tags).values(
-                        account_id=account_id,
-                        resource_type=resource_type,
-                        resource_id=resource_id,
-                        key=key,
-                        value=value,
-                    )
-                )
+        write_tags(conn, account_id, resource_type, resource_id, new_tags, existing)
 
     def delete_all(self, conn: Connection, account_id: str, resource_type: str, resource_id: str) -> None:
         """Forget a deleted resource's tags."""
