@@ -80,13 +80,11 @@ def _build(columns: ClaimColumns, postgresql: bool) -> _Statements:
         .order_by(columns.due)
         .limit(bindparam("b_limit", type_=Integer))
     )
-    held = select(columns.key).where(
-        and_(columns.key == bindparam("b_key"), columns.token == bindparam("b_token"))
-    )
+    this_claim = and_(columns.key == bindparam("b_key"), columns.token == bindparam("b_token"))
+    held = select(columns.key).where(this_claim)
     if postgresql:
         due = due.with_for_update(skip_locked=True)
         held = held.with_for_update()
-    this_claim = and_(columns.key == bindparam("b_key"), columns.token == bindparam("b_token"))
     next_due = bindparam("b_next_due", type_=columns.due.type)
     marked_meanwhile = and_(
         columns.due > bindparam("b_claimed_at", type_=columns.due.type), columns.due < next_due
