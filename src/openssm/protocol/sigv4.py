@@ -198,11 +198,28 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
+def _parse_amz_date(text: str) -> datetime:
+    """`20260501T090000Z` (ISO 8601 basic format, UTC); ValueError for anything else. Sliced
+    rather than `strptime`d: this runs on every request, and strptime costs ~10 µs."""
+    digits = text[:8] + text[9:15]
+    if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not (digits.isascii() and digits.isdigit()):
+        raise ValueError(text)
+    return datetime(
+        int(text[0:4]),
+        int(text[4:6]),
+        int(text[6:8]),
+        int(text[9:11]),
+        int(text[11:13]),
+        int(text[13:15]),
+        tzinfo=UTC,
+    )
+
+
 def request_time(request: SignedRequest, now: datetime) -> str:
     """The signed X-Amz-Date, checked against the clock skew AWS allows."""
     amz_date = request.headers.get("x-amz-date", "")
     try:
-        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        when = _parse_amz_date(amz_date)
     except ValueError:
         raise incomplete(
             f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See http://en.wikipedia.org/wiki/ISO_8601"

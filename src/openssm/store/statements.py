@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam, insert
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, literal_column
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import ColumnElement
+
+
+def one_of(column: ColumnElement[Any], values: Iterable[str]) -> ColumnElement[bool]:
+    """`column IN ('a', 'b')` for a fixed set of our own constants, written into the SQL. (A list
+    of values given to `in_()` becomes an expanding parameter that SQLAlchemy renders again on
+    every execution: ~10 µs more per statement.)"""
+    words = list(values)
+    for word in words:
+        if not word.replace("_", "").isalnum():
+            raise ValueError(f"one_of takes plain words, not {word!r}")
+    return column.in_([literal_column(f"'{word}'") for word in words])
 
 
 @cache

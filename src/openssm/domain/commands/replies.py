@@ -23,6 +23,7 @@ from openssm.domain.commands.service import RUN_COMMAND_TOPIC
 from openssm.domain.commands.status import NON_TERMINAL_DETAILS, invocation_state, is_terminal
 from openssm.store.engine import after_commit
 from openssm.store.schema.commands import command_invocations
+from openssm.store.statements import one_of
 
 # openssm's agent adds the whole streams (up to its capture limit) next to the official agent's
 # 24,000/8,000-character copies; the official agent sends only those copies.
@@ -181,7 +182,7 @@ class CommandReplies:
         query = select(command_invocations.c.command_id).where(
             and_(
                 command_invocations.c.instance_id == instance_id,
-                command_invocations.c.status_details.in_(list(NON_TERMINAL_DETAILS)),
+                one_of(command_invocations.c.status_details, sorted(NON_TERMINAL_DETAILS)),
             )
         )
         for command_id in list(conn.execute(query).scalars()):

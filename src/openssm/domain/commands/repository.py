@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from openssm.domain.commands.models import PluginResult
 from openssm.store.claims import ClaimColumns
 from openssm.store.schema.commands import command_invocations, command_plugins, commands
+from openssm.store.statements import one_of
 
 CLAIM_COLUMNS = ClaimColumns(
     table=commands,
@@ -93,7 +94,7 @@ _UPDATE_UNFINISHED = update(command_invocations).where(
     and_(
         _INV.command_id == bindparam("b_command_id"),
         _INV.instance_id.in_(bindparam("b_instance_ids", expanding=True)),
-        _INV.status_details.in_(_NON_TERMINAL),
+        one_of(_INV.status_details, _NON_TERMINAL),
     )
 )
 
@@ -215,7 +216,7 @@ _RECORD_REPLY = (
         and_(
             _INV.command_id == bindparam("c"),
             _INV.instance_id == bindparam("i"),
-            _INV.status_details.in_(_NON_TERMINAL),
+            one_of(_INV.status_details, _NON_TERMINAL),
         )
     )
     .values(
@@ -365,7 +366,7 @@ _TALLY = (
 )
 _PROGRESS = select(
     _count(_WAITING).label("waiting"),
-    _count(and_(_DISPATCHED, _INV.status_details.in_(_NON_TERMINAL))).label("in_flight"),
+    _count(and_(_DISPATCHED, one_of(_INV.status_details, _NON_TERMINAL))).label("in_flight"),
     _count(_DISPATCHED).label("dispatched"),
     _count(
         and_(
@@ -373,7 +374,7 @@ _PROGRESS = select(
             or_(_INV.status_details != "Pending", _INV.dispatched_date <= bindparam("ramp_cutoff")),
         )
     ).label("acknowledged"),
-    _count(_INV.status_details.in_(("Pending", "Delayed"))).label("not_started"),
+    _count(one_of(_INV.status_details, ("Pending", "Delayed"))).label("not_started"),
     func.min(case((_UNACKNOWLEDGED, _INV.dispatched_date))).label("oldest_unacknowledged"),
 ).where(_INV.command_id == bindparam("command_id"))
 
@@ -431,6 +432,6 @@ def late_invocations(conn: Connection, command_id: str, *, started_too: bool) ->
     """Invocations a deadline overtook: not started (or, with `started_too`, not terminal)."""
     details = _NON_TERMINAL if started_too else ("Pending", "Delayed")
     query = select(_INV.instance_id, _INV.dispatched_date).where(
-        and_(_INV.command_id == command_id, _INV.status_details.in_(details))
+        and_(_INV.command_id == command_id, one_of(_INV.status_details, details))
     )
     return list(conn.execute(query).mappings())

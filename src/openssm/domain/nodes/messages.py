@@ -30,7 +30,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
 from openssm.store.schema.nodes import node_messages as nm
 from openssm.store.schema.nodes import node_replies as nr
-from openssm.store.statements import insert_if_absent
+from openssm.store.statements import insert_if_absent, one_of
 
 MAX_MESSAGES_PER_POLL = 10
 
@@ -62,7 +62,7 @@ _DELIVERABLE_OF_NODE = (
     .where(
         and_(
             nm.c.instance_id == bindparam("instance_id"),
-            nm.c.state.in_(_DELIVERABLE),
+            one_of(nm.c.state, _DELIVERABLE),
             nm.c.visible_at <= bindparam("now"),
             nm.c.expires_at > bindparam("now"),
         )
@@ -76,7 +76,7 @@ _DELIVER = (
     .where(
         and_(
             nm.c.message_id == bindparam("id"),
-            nm.c.state.in_(_DELIVERABLE),
+            one_of(nm.c.state, _DELIVERABLE),
             nm.c.visible_at <= bindparam("now"),
         )
     )
@@ -92,7 +92,7 @@ _ACKNOWLEDGE = (
         and_(
             nm.c.message_id == bindparam("id"),
             nm.c.instance_id == bindparam("node"),
-            nm.c.state.in_(_UNACKNOWLEDGED),
+            one_of(nm.c.state, _UNACKNOWLEDGED),
         )
     )
     .values(state=MessageState.ACKNOWLEDGED.value, acknowledged_date=bindparam("now"))
@@ -184,7 +184,7 @@ class MessageQueue:
         a late acknowledgement are still dispatched to the reply listeners."""
         result = conn.execute(
             update(nm)
-            .where(and_(nm.c.message_id == message_id, nm.c.state.in_(_DELIVERABLE)))
+            .where(and_(nm.c.message_id == message_id, one_of(nm.c.state, _DELIVERABLE)))
             .values(state=MessageState.WITHDRAWN.value)
         )
         return result.rowcount == 1
@@ -192,13 +192,13 @@ class MessageQueue:
     def withdraw_all(self, conn: Connection, instance_id: str) -> list[str]:
         """Withdraw every message of the node that was not acknowledged; returns their ids."""
         query = select(nm.c.message_id).where(
-            and_(nm.c.instance_id == instance_id, nm.c.state.in_(_DELIVERABLE))
+            and_(nm.c.instance_id == instance_id, one_of(nm.c.state, _DELIVERABLE))
         )
         ids = list(conn.execute(query).scalars())
         if ids:
             conn.execute(
                 update(nm)
-                .where(and_(nm.c.message_id.in_(ids), nm.c.state.in_(_DELIVERABLE)))
+                .where(and_(nm.c.message_id.in_(ids), one_of(nm.c.state, _DELIVERABLE)))
                 .values(state=MessageState.WITHDRAWN.value)
             )
         return ids
@@ -245,7 +245,7 @@ class MessageQueue:
             .where(
                 and_(
                     nm.c.instance_id.in_(list(instance_ids)),
-                    nm.c.state.in_(_DELIVERABLE),
+                    one_of(nm.c.state, _DELIVERABLE),
                     nm.c.visible_at <= now,
                     nm.c.expires_at > now,
                 )
@@ -275,7 +275,7 @@ class MessageQueue:
                 and_(
                     nm.c.message_id == message_id,
                     nm.c.instance_id == instance_id,
-                    nm.c.state.in_(_UNACKNOWLEDGED),
+                    one_of(nm.c.state, _UNACKNOWLEDGED),
                 )
             )
             .values(state=state.value)
